@@ -1,0 +1,1 @@
+"""The VLOK procedure store: models, migrations, and moving histories in and out."""

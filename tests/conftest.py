@@ -1,0 +1,77 @@
+"""Shared fixtures: real stores on SQLite files and on the PostgreSQL/PostGIS server.
+
+PostGIS tests use a throw-away database per test session on 127.0.0.1:5432 (override with
+``VLOK_TEST_PG``, a server URL without database). They fail, not skip, when the server is
+missing: CI installs PostGIS and must prove both backends.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from publisher.store.db import open_engine
+from publisher.store.migrate import upgrade
+
+PG_SERVER = os.environ.get("VLOK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+
+
+@pytest.fixture(scope="session")
+def postgis_server_url() -> Iterator[str]:
+    """URL of a fresh database on the PostGIS server, dropped at the end of the session."""
+    name = f"vlok_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
+            ), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgis_engine(postgis_server_url: str) -> Iterator[Engine]:
+    """A migrated PostGIS store shared by the session; tests clean their own rows."""
+    engine = open_engine(postgis_server_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path) -> Iterator[Engine]:
+    """A migrated SQLite store in a fresh file."""
+    engine = open_engine(f"sqlite:///{tmp_path / 'vlok.sqlite'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def wipe(engine: Engine) -> None:
+    """Empty every store table (children first) so a shared PostGIS store starts clean."""
+    from publisher.store.models import Base
+
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture(params=["sqlite", "postgis"])
+def store(request) -> Iterator[Engine]:
+    """Each test using it runs once on SQLite and once on PostGIS."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("sqlite_engine")
+    else:
+        engine = request.getfixturevalue("postgis_engine")
+        wipe(engine)
+        yield engine
+        wipe(engine)
