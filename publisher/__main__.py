@@ -1,0 +1,7 @@
+"""``python -m publisher`` is ``vlok-publisher``."""
+
+import sys
+
+from publisher.cli import main
+
+sys.exit(main())

@@ -1,0 +1,78 @@
+"""The ``vlok-publisher`` command: a thin shell over the stages.
+
+Every failure a user can cause ends as one line on stderr and a documented exit code
+(see ``publisher.errors``); a traceback means a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from publisher.config import Settings, load_settings
+from publisher.errors import ConfigError, PublisherError
+from publisher.store.identifiers import InvalidCapakey
+
+EXIT_USAGE = 2
+
+
+def brussels_today(settings: Settings) -> date:
+    """The legal "today": the calendar date in Brussels, whatever the server's clock zone."""
+    return datetime.now(ZoneInfo(settings.timezone)).date()
+
+
+def iso_date(text: str) -> date:
+    """Argument type for ``YYYY-MM-DD`` dates with a message that names the bad value."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {text!r}: expected YYYY-MM-DD") from None
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line, not a usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"vlok-publisher: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """All commands and options; each command module adds its own sub-parser."""
+    from publisher.commands import demo, operations, store
+
+    parser = _Parser(prog="vlok-publisher", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", help="settings YAML (default: config/settings.yaml)")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for module in (demo, store, operations):
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+        return handler(args, settings)
+    except InvalidCapakey as exc:
+        return _fail(str(exc), ConfigError.exit_code)
+    except PublisherError as exc:
+        return _fail(str(exc), exc.exit_code)
+    except (ValueError, OSError) as exc:
+        return _fail(str(exc), 1)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"vlok-publisher: error: {message}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

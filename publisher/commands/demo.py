@@ -1,0 +1,82 @@
+"""``vlok-publisher demo``: build synthetic Flanders into a store."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from sqlalchemy.engine import make_url
+
+from publisher.cli import brussels_today, iso_date
+from publisher.commands import add_store_option
+from publisher.config import Settings
+from publisher.store.db import normalise_url, open_engine
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``demo`` command."""
+    p = sub.add_parser("demo", help="fill a store with a deterministic synthetic Flanders")
+    p.add_argument("--scale", help="tiny, small, medium, flanders or a number of dwelling units "
+                                   "(default: setting demo_scale)")
+    p.add_argument("--seed", type=int, help="random seed (default: setting demo_seed)")
+    p.add_argument("--until", type=iso_date,
+                   help="last day of the histories (default: today in Brussels)")
+    p.add_argument("--replace", action="store_true",
+                   help="drop an existing SQLite store file first (PostgreSQL: all tables)")
+    p.add_argument("--if-empty", action="store_true",
+                   help="do nothing when the store already holds a demo")
+    add_store_option(p)
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """Build the demo and print a one-line JSON summary."""
+    from publisher.synthetic.generator import build_demo, parse_scale
+
+    units = parse_scale(args.scale or settings.demo_scale)
+    url = normalise_url(args.store or settings.store_url)
+    if args.replace:
+        _drop(url)
+    engine = open_engine(url)
+    if args.if_empty and _has_demo(engine):
+        print(json.dumps({"demo": "already present", "store": _safe(url)}))
+        return 0
+    summary = build_demo(engine, units=units, seed=args.seed if args.seed is not None
+                         else settings.demo_seed, until=args.until or brussels_today(settings))
+    print(json.dumps({"store": _safe(url), **summary.__dict__}))
+    return 0
+
+
+def _safe(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _has_demo(engine) -> bool:
+    from sqlalchemy import func, inspect, select
+
+    from publisher.store.models import Municipality
+
+    if "municipality" not in inspect(engine).get_table_names():
+        return False
+    with engine.connect() as conn:
+        return bool(conn.scalar(select(func.count()).select_from(Municipality)))
+
+
+def _drop(url: str) -> None:
+    """Start over: delete the SQLite file, or drop every table on PostgreSQL."""
+    from pathlib import Path
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            for suffix in ("", "-wal", "-shm"):
+                Path(parsed.database + suffix).unlink(missing_ok=True)
+        return
+    from sqlalchemy import text
+
+    from publisher.store.models import Base
+
+    engine = open_engine(url)
+    with engine.begin() as conn:
+        Base.metadata.drop_all(conn)
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))

@@ -1,0 +1,1 @@
+"""Synthetic Flanders: a deterministic generator of a realistic VLOK store."""
