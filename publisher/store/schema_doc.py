@@ -19,8 +19,8 @@ def render() -> str:
         "# VLOK store schema",
         "",
         "Generated from `publisher/store/models.py` by `python -m publisher.store.schema_doc`.",
-        "Geometry is EPSG:31370: a PostGIS `geometry` column on PostgreSQL, ISO WKB in a BLOB on",
-        "SQLite. Nothing in this store is published as such: only what `mappings/` lists leaves it.",
+        "Geometry is EPSG:31370: a PostGIS `geometry` column on PostgreSQL, ISO WKB in a BLOB",
+        "on SQLite. Nothing here is published as such: only what `mappings/` lists leaves it.",
         "",
     ]
     for table in Base.metadata.sorted_tables:
