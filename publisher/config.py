@@ -26,6 +26,8 @@ class Settings:
     demo_scale: str = "small"
     demo_seed: int = 2026
     log_format: str = "json"
+    publication_dir: str = "data/publication"
+    retention_days: int = 30
 
 
 def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:

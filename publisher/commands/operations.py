@@ -16,9 +16,9 @@ from publisher.cli import brussels_today, iso_date
 from publisher.commands import add_store_option, engine_for
 from publisher.config import Settings
 from publisher.errors import NotFound
+from publisher.extract.warning_task import run_warning_task
 from publisher.rules import has_valid_ca, is_on_inventory, validity_years_for
 from publisher.rules import operations as ops
-from publisher.rules.warning import daily_task
 from publisher.store import models as m
 from publisher.store.dossiers import (
     StoreIds,
@@ -27,10 +27,8 @@ from publisher.store.dossiers import (
     load_policies,
     load_unit,
     niscode_of_unit,
-    open_warning_procedures,
     save_claim,
     save_unit,
-    save_warning,
 )
 from publisher.store.identifiers import validate_capakey
 from publisher.store.records import Unit
@@ -191,13 +189,3 @@ def _warning_task(args: argparse.Namespace, settings: Settings) -> int:
     print(json.dumps({"today": str(today), "changed": changed}))
     return 0
 
-
-def run_warning_task(session: Session, today) -> dict[str, int]:
-    """Run the daily task over every warning procedure; count conversions and closures."""
-    counts = {"converted_to_oo": 0, "closed": 0}
-    for wp in list(open_warning_procedures(session)):
-        after = daily_task(wp, today)
-        if after != wp:
-            save_warning(session, after)
-            counts["converted_to_oo" if after.kind.value == "OO" else "closed"] += 1
-    return counts

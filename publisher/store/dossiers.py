@@ -83,6 +83,7 @@ def load_unit(session: Session, reference: str) -> Unit:
     return Unit(
         id=row.id, reference=row.reference, building_id=row.building_id,
         unit_type=row.unit_type, odk_established=row.odk_established, odk_ended=row.odk_ended,
+        address_id=row.address_id,
         certificates=tuple(_certificate(r) for r in session.scalars(
             select(m.Certificate).filter_by(**by_id).order_by(m.Certificate.id))),
         decisions=tuple(_decision(r) for r in session.scalars(
@@ -238,7 +239,7 @@ def iter_units(conn: Connection, chunk_size: int = 20000) -> Iterator[Unit]:
         heads = conn.execute(
             select(m.DwellingUnit.id, m.DwellingUnit.reference, m.DwellingUnit.building_id,
                    m.DwellingUnit.unit_type, m.DwellingUnit.odk_established,
-                   m.DwellingUnit.odk_ended)
+                   m.DwellingUnit.odk_ended, m.DwellingUnit.address_id)
             .where(m.DwellingUnit.id > last).order_by(m.DwellingUnit.id).limit(chunk_size)
         ).all()
         if not heads:
@@ -258,6 +259,7 @@ def iter_units(conn: Connection, chunk_size: int = 20000) -> Iterator[Unit]:
             yield Unit(id=h.id, reference=h.reference, building_id=h.building_id,
                        unit_type=h.unit_type, odk_established=h.odk_established,
                        odk_ended=h.odk_ended, certificates=tuple(cas[h.id]),
-                       decisions=tuple(decs[h.id]), entries=tuple(ents[h.id]))
+                       decisions=tuple(decs[h.id]), entries=tuple(ents[h.id]),
+                       address_id=h.address_id)
         last = high
 

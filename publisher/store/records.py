@@ -7,7 +7,7 @@ same code decides a flag in a unit test, in the synthetic generator and in the d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from publisher.store.vocabulary import (
@@ -76,6 +76,8 @@ class Unit:
     certificates: tuple[Certificate, ...] = ()
     decisions: tuple[Decision, ...] = ()
     entries: tuple[InventoryEntry, ...] = ()
+    #: Where the unit is published; not part of its legal history, so not compared.
+    address_id: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from sqlalchemy.orm import Session
 
-from publisher.commands.operations import run_warning_task
 from publisher.errors import RuleViolation
+from publisher.extract.warning_task import run_warning_task
 from publisher.rules import warning
 from publisher.store import models as m
 from publisher.store.dossiers import open_warning_procedures, save_warning

@@ -1,0 +1,1 @@
+"""Daily extraction: the public facts as of a date, through the allow-list in ``mappings/``."""

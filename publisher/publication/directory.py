@@ -1,0 +1,192 @@
+"""The embedded publication store: GeoPackage files in a directory, switched atomically.
+
+Layout of the target directory::
+
+    current.json            which file serves each dataset (replaced with one rename)
+    publications/*.gpkg     dated publications, kept for ``retention_days``
+    history.sqlite          every run and its change set (added/removed POIDs per product)
+    reports/<run>.json      run reports
+    .staging/               files being written; never read by anyone
+
+A reader sees the old or the new publication, whole: the new file is complete and fsynced
+before ``current.json`` is replaced by ``os.replace``, the only step that changes what serves.
+A run killed at any moment leaves at worst a staging file or an unreferenced publication, which
+the next run removes (:meth:`DirectoryTarget.recover`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+HISTORY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS run (
+  run_id TEXT PRIMARY KEY, dataset TEXT NOT NULL, as_of DATE NOT NULL, file TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('staged', 'published', 'abandoned')),
+  started TEXT NOT NULL, finished TEXT, counts TEXT NOT NULL, previous_run TEXT);
+CREATE TABLE IF NOT EXISTS change (
+  run_id TEXT NOT NULL REFERENCES run(run_id), product TEXT NOT NULL, poid TEXT NOT NULL,
+  change TEXT NOT NULL CHECK (change IN ('added', 'removed')),
+  PRIMARY KEY (run_id, product, poid));
+CREATE INDEX IF NOT EXISTS run_as_of ON run (dataset, status, as_of);
+"""
+
+
+@dataclass(frozen=True)
+class Current:
+    """What serves a dataset now."""
+
+    dataset: str
+    path: Path
+    as_of: date
+    run_id: str
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename in ``path`` durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so readers see the old or the new content, never a mix."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+class DirectoryTarget:
+    """Publications, pointer, history and reports under one directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.publications = root / "publications"
+        self.staging = root / ".staging"
+        self.reports = root / "reports"
+        self.pointer = root / "current.json"
+        for d in (self.publications, self.staging, self.reports):
+            d.mkdir(parents=True, exist_ok=True)
+        with self.history() as db:
+            db.executescript(HISTORY_SCHEMA)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def pointers(self) -> dict[str, dict[str, str]]:
+        """The parsed ``current.json`` (empty before the first publication)."""
+        try:
+            return json.loads(self.pointer.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+
+    def current(self, dataset: str) -> Current | None:
+        """The publication serving ``dataset``, or None."""
+        entry = self.pointers().get(dataset)
+        if not entry:
+            return None
+        return Current(dataset, self.root / entry["file"], date.fromisoformat(entry["as_of"]),
+                       entry["run_id"])
+
+    @contextmanager
+    def history(self) -> Iterator[sqlite3.Connection]:
+        """A connection to the run history; one transaction per ``with``."""
+        with closing(sqlite3.connect(self.root / "history.sqlite", timeout=30)) as db, db:
+            yield db
+
+    def changes_since(self, since: date, dataset: str = "poi") -> list[dict[str, Any]]:
+        """Published runs with an as-of date after ``since``, each with its change set."""
+        with self.history() as db:
+            runs = db.execute(
+                "SELECT run_id, as_of, counts, previous_run FROM run WHERE dataset = ? AND "
+                "status = 'published' AND as_of > ? ORDER BY as_of, finished",
+                (dataset, since.isoformat())).fetchall()
+            out = []
+            for run_id, as_of, counts, previous in runs:
+                changes: dict[str, dict[str, list[str]]] = {}
+                for product, poid, change in db.execute(
+                        "SELECT product, poid, change FROM change WHERE run_id = ? "
+                        "ORDER BY product, change, poid", (run_id,)):
+                    changes.setdefault(product, {"added": [], "removed": []})[change].append(poid)
+                out.append({"run_id": run_id, "as_of": as_of, "previous_run": previous,
+                            "counts": json.loads(counts), "changes": changes})
+        return out
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def staging_path(self, dataset: str, run_id: str) -> Path:
+        """Where a run writes its file before it is complete."""
+        return self.staging / f"{dataset}-{run_id}.gpkg"
+
+    def publish(self, dataset: str, staged: Path, as_of: date, run_id: str, started: str,
+                counts: dict[str, int], changes: list[tuple[str, str, str]],
+                finished: str) -> Current:
+        """Move a complete file into place and switch the pointer to it (the atomic step)."""
+        final = self.publications / f"{dataset}-{as_of.isoformat()}-{run_id}.gpkg"
+        with open(staged, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(staged, final)
+        fsync_dir(self.publications)
+        previous = self.current(dataset)
+        with self.history() as db:
+            db.execute("INSERT INTO run VALUES (?, ?, ?, ?, 'staged', ?, NULL, ?, ?)",
+                       (run_id, dataset, as_of.isoformat(), str(final.relative_to(self.root)),
+                        started, json.dumps(counts), previous.run_id if previous else None))
+            db.executemany("INSERT INTO change VALUES (?, ?, ?, ?)",
+                           [(run_id, p, poid, c) for p, poid, c in changes])
+        pointers = self.pointers()
+        pointers[dataset] = {"file": str(final.relative_to(self.root)),
+                             "as_of": as_of.isoformat(), "run_id": run_id}
+        write_atomic(self.pointer, json.dumps(pointers, indent=2, sort_keys=True).encode())
+        with self.history() as db:
+            db.execute("UPDATE run SET status = 'published', finished = ? WHERE run_id = ?",
+                       (finished, run_id))
+        return Current(dataset, final, as_of, run_id)
+
+    def recover(self) -> dict[str, int]:
+        """Clean up after a killed run: settle staged history rows, drop stray files."""
+        served = {entry["run_id"] for entry in self.pointers().values()}
+        with self.history() as db:
+            staged = [r for (r,) in db.execute("SELECT run_id FROM run WHERE status='staged'")]
+            for run_id in staged:
+                db.execute("UPDATE run SET status = ? WHERE run_id = ?",
+                           ("published" if run_id in served else "abandoned", run_id))
+            keep = {f for (f,) in db.execute(
+                "SELECT file FROM run WHERE status = 'published'")}
+        removed = 0
+        for stray in self.staging.glob("*"):
+            stray.unlink(missing_ok=True)
+            removed += 1
+        referenced = {self.root / f for f in keep} | {
+            self.root / e["file"] for e in self.pointers().values()}
+        for path in self.publications.glob("*.gpkg"):
+            if path not in referenced:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return {"settled_runs": len(staged), "removed_files": removed}
+
+    def prune(self, retention_days: int, today: date) -> int:
+        """Delete publication files older than the retention (never the serving ones)."""
+        served = {self.root / e["file"] for e in self.pointers().values()}
+        cutoff = today - timedelta(days=retention_days)
+        removed = 0
+        with self.history() as db:
+            for file, as_of in db.execute("SELECT file, as_of FROM run WHERE status = "
+                                          "'published'").fetchall():
+                path = self.root / file
+                if date.fromisoformat(as_of) < cutoff and path not in served and path.exists():
+                    path.unlink()
+                    removed += 1
+        return removed

@@ -1,0 +1,75 @@
+"""One publish at a time: a second concurrent run is refused, whatever the backend.
+
+SQLite store or directory target: an exclusive ``flock`` on a lock file (released by the kernel
+when the process dies, even by SIGKILL). PostgreSQL: a session-level advisory lock, released
+when the connection closes, so a killed run never leaves a stale lock behind.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import zlib
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from publisher.errors import PublisherError
+
+
+class AlreadyRunning(PublisherError):
+    """Another publish holds the lock."""
+
+    exit_code = 6
+
+
+@contextmanager
+def file_lock(path: Path, what: str) -> Iterator[None]:
+    """Hold an exclusive, non-blocking lock on ``path`` for the duration."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+            raise AlreadyRunning(f"another publish is running on {what} (pid {holder}); "
+                                 "refusing to start a second one") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def store_lock(engine: Engine) -> Iterator[None]:
+    """Lock the store: a flock beside a SQLite file, an advisory lock on PostgreSQL."""
+    if engine.dialect.name == "postgresql":
+        key = zlib.crc32(b"vlok-publisher publish") - 2**31
+        with engine.connect() as conn:
+            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+            if not got:
+                raise AlreadyRunning("another publish is running on this PostgreSQL store; "
+                                     "refusing to start a second one")
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()
+        return
+    database = engine.url.database or "memory"
+    with file_lock(Path(f"{database}.publish.lock"), f"store {database}"):
+        yield
+
+
+@contextmanager
+def publish_lock(engine: Engine, target_dir: Path | None) -> Iterator[None]:
+    """Hold the store lock and, for a directory target, the target's lock."""
+    with ExitStack() as stack:
+        stack.enter_context(store_lock(engine))
+        if target_dir is not None:
+            stack.enter_context(file_lock(target_dir / ".publish.lock", f"target {target_dir}"))
+        yield

@@ -1,0 +1,171 @@
+"""The daily and monthly publish jobs: lock, warning task, extract, write, switch, report.
+
+A run either replaces the whole publication or leaves the previous one serving: everything is
+written to a staging file first and only the final pointer switch changes what readers see.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from publisher.extract.mapping import load_mapping
+from publisher.extract.poi import extract_poi
+from publisher.extract.policy import extract_policy
+from publisher.extract.warning_task import run_warning_task
+from publisher.progress import log_event
+from publisher.publication.directory import DirectoryTarget, write_atomic
+from publisher.publication.gpkg import read_poids, write_points, write_polygons
+from publisher.publication.lock import publish_lock
+
+POI = "poi"
+POLICY = "woningkwaliteitsbeleid"
+#: Bump when the publication file layout changes (readers check it).
+LAYOUT_VERSION = 1
+
+
+@dataclass
+class RunReport:
+    """What a run did, for the terminal, the log and ``reports/<run_id>.json``."""
+
+    run_id: str
+    dataset: str
+    as_of: str
+    store: str
+    target: str
+    counts: dict[str, int] = field(default_factory=dict)
+    changes: dict[str, dict[str, int]] = field(default_factory=dict)
+    quarantined: dict[str, int] = field(default_factory=dict)
+    quarantined_rows: list[dict[str, str]] = field(default_factory=list)
+    warning_task: dict[str, int] = field(default_factory=dict)
+    recovered: dict[str, int] = field(default_factory=dict)
+    pruned_files: int = 0
+    durations: dict[str, float] = field(default_factory=dict)
+    publication: str = ""
+    status: str = "running"
+
+    def as_json(self) -> str:
+        """The report as a JSON document."""
+        return json.dumps(self.__dict__, indent=2, ensure_ascii=False, sort_keys=True)
+
+    def summary(self) -> str:
+        """A few readable lines for a person at a terminal."""
+        lines = [f"published {self.dataset} as of {self.as_of} (run {self.run_id})"]
+        for product, n in self.counts.items():
+            ch = self.changes.get(product, {})
+            lines.append(f"  {product:<50} {n:>8}   +{ch.get('added', 0)} "
+                         f"-{ch.get('removed', 0)}")
+        if self.quarantined:
+            lines.append("  quarantined: " + ", ".join(f"{k} {v}"
+                                                       for k, v in self.quarantined.items()))
+        lines.append("  stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.durations.items()))
+        return "\n".join(lines)
+
+
+def new_run_id() -> str:
+    """Unique, sortable run identifier (UTC time to the microsecond)."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+@contextmanager
+def _timed(report: RunReport, name: str, quiet: bool):
+    started = time.perf_counter()
+    if not quiet:
+        log_event("publish.stage", stage=name, run_id=report.run_id)
+    yield
+    report.durations[name] = round(time.perf_counter() - started, 3)
+
+
+def diff_poids(before: dict[str, set[str]], after: dict[str, set[str]]
+               ) -> list[tuple[str, str, str]]:
+    """(product, poid, 'added'|'removed') between two publications, sorted."""
+    out = []
+    for product in sorted(set(before) | set(after)):
+        old, new = before.get(product, set()), after.get(product, set())
+        out += [(product, p, "added") for p in sorted(new - old)]
+        out += [(product, p, "removed") for p in sorted(old - new)]
+    return out
+
+
+def _publish(engine: Engine, target: DirectoryTarget, dataset: str, as_of: date, store: str,
+             quiet: bool, retention_days: int,
+             build: Callable[[RunReport, Path], dict[str, int]]) -> RunReport:
+    run_id = new_run_id()
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    report = RunReport(run_id=run_id, dataset=dataset, as_of=as_of.isoformat(), store=store,
+                       target=str(target.root))
+    with publish_lock(engine, target.root):
+        with _timed(report, "recover", quiet):
+            report.recovered = target.recover()
+        staged = target.staging_path(dataset, run_id)
+        report.counts = build(report, staged)
+        with _timed(report, "changes", quiet):
+            previous = target.current(dataset)
+            changes = diff_poids(read_poids(previous.path, dataset) if previous else {},
+                                 read_poids(staged, dataset))
+            for product in report.counts:
+                report.changes[product] = {
+                    "added": sum(1 for p, _, c in changes if p == product and c == "added"),
+                    "removed": sum(1 for p, _, c in changes if p == product and c == "removed")}
+        with _timed(report, "switch", quiet):
+            current = target.publish(dataset, staged, as_of, run_id, started, report.counts,
+                                     changes, datetime.now(UTC).isoformat(timespec="seconds"))
+        report.publication = str(current.path)
+        report.pruned_files = target.prune(retention_days, as_of)
+        report.status = "published"
+        write_atomic(target.reports / f"{run_id}.json", report.as_json().encode())
+    if not quiet:
+        log_event("publish.done", run_id=run_id, dataset=dataset, as_of=report.as_of,
+                  counts=report.counts, quarantined=report.quarantined)
+    return report
+
+
+def publish_poi(engine: Engine, target: DirectoryTarget, as_of: date, *, store: str,
+                retention_days: int = 30, quiet: bool = False) -> RunReport:
+    """The daily job: warning task, then the three POI products as of ``as_of``."""
+    mapping = load_mapping("poi")
+
+    def build(report: RunReport, staged: Path) -> dict[str, int]:
+        with _timed(report, "warning_task", quiet), Session(engine) as session:
+            report.warning_task = run_warning_task(session, as_of)
+            session.commit()
+        with _timed(report, "extract", quiet), engine.connect() as conn:
+            extraction = extract_poi(conn, as_of, mapping)
+        for q in extraction.quarantined:
+            report.quarantined[q.reason.split(" (")[0]] = \
+                report.quarantined.get(q.reason.split(" (")[0], 0) + 1
+            report.quarantined_rows.append(q.__dict__)
+        with _timed(report, "write", quiet):
+            write_points(staged, mapping, as_of, extraction.features, extraction.xy,
+                         extraction.parcels,
+                         {"dataset": POI, "as_of": as_of, "counts": extraction.counts(),
+                          "mapping": mapping.digest, "layout": LAYOUT_VERSION})
+        return extraction.counts()
+
+    return _publish(engine, target, POI, as_of, store, quiet, retention_days, build)
+
+
+def publish_policy(engine: Engine, target: DirectoryTarget, as_of: date, *, store: str,
+                   retention_days: int = 400, quiet: bool = False) -> RunReport:
+    """The monthly job: every municipality with the policy in force on ``as_of``."""
+    mapping = load_mapping(POLICY)
+
+    def build(report: RunReport, staged: Path) -> dict[str, int]:
+        with _timed(report, "extract", quiet), engine.connect() as conn:
+            extraction = extract_policy(conn, as_of, mapping)
+        with _timed(report, "write", quiet):
+            write_polygons(staged, mapping, as_of, extraction.features, extraction.wkbs,
+                           extraction.bounds,
+                           {"dataset": POLICY, "as_of": as_of, "counts": extraction.counts(),
+                            "mapping": mapping.digest, "layout": LAYOUT_VERSION})
+        return extraction.counts()
+
+    return _publish(engine, target, POLICY, as_of, store, quiet, retention_days, build)
