@@ -65,6 +65,12 @@ def wipe(engine: Engine) -> None:
             conn.execute(table.delete())
 
 
+@pytest.fixture
+def wipe_store():
+    """The ``wipe`` function, for tests that share the PostGIS store."""
+    return wipe
+
+
 @pytest.fixture(params=["sqlite", "postgis"])
 def store(request) -> Iterator[Engine]:
     """Each test using it runs once on SQLite and once on PostGIS."""

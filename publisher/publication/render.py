@@ -1,5 +1,9 @@
 """The renderers: the one place that turns a published feature into GeoJSON or GML text.
 
+Shared by the publication, the WFS, the OGC API and the downloads: extend these functions,
+never write a second version (one name, one signature: ``gml_feature``, ``gml_point``,
+``gml_multisurface``, ``geojson_feature``, ``geojson_point_feature``).
+
 Publication stores their output beside each feature (the hot paths then concatenate bytes);
 the WFS, OGC API and download writers call the same functions for anything rendered on the fly,
 so a feature cannot look different in two outputs.
@@ -70,12 +74,79 @@ def gml_point_feature(type_name: str, props: dict[str, Any], x: float, y: float,
     client never mistakes an empty string for a value.
     """
     fid = gml_id(type_name, str(props[id_field]))
+    return gml_feature(type_name, fid, props,
+                       {geometry_name: gml_point(f"{fid}.{geometry_name}", x, y, srs_name)})
+
+
+def gml_feature(type_name: str, fid: str, props: dict[str, Any],
+                geometries: dict[str, str] | None = None) -> str:
+    """A ``POI:<type_name>`` element from properties and ready-made geometry elements.
+
+    Parameters
+    ----------
+    type_name
+        Local name of the feature type (``POI``, ``Woningkwaliteitsbeleid``).
+    fid
+        The ``gml:id`` (see :func:`gml_id`).
+    props
+        Properties in schema order; ``None`` values are left out like in the fragments.
+    geometries
+        Geometry property name → GML geometry element, written after the properties (the
+        schema puts the geometry last). A subset of properties (WFS ``PROPERTYNAME``) simply
+        passes fewer entries.
+    """
     parts = [f'<POI:{type_name} gml:id="{fid}">']
     for key, value in props.items():
         if value is not None:
             parts.append(f"<POI:{key}>{gml_value(value)}</POI:{key}>")
-    parts.append(f'<POI:{geometry_name}><gml:Point gml:id="{fid}.{geometry_name}" '
-                 f'srsName="{srs_name}"><gml:pos>{x:.2f} {y:.2f}</gml:pos></gml:Point>'
-                 f"</POI:{geometry_name}>")
+    for key, geometry in (geometries or {}).items():
+        parts.append(f"<POI:{key}>{geometry}</POI:{key}>")
     parts.append(f"</POI:{type_name}>")
     return "".join(parts)
+
+
+def _fmt(value: float, decimals: int) -> str:
+    return f"{value:.{decimals}f}"
+
+
+def gml_point(point_id: str, x: float, y: float, srs_name: str = STORED_SRS,
+              decimals: int = 2) -> str:
+    """A ``gml:Point``; ``x``/``y`` are already in the axis order ``srs_name`` implies.
+
+    Two decimals are centimetres in a projected CRS; geographic CRSs need about eight.
+    """
+    return (f'<gml:Point gml:id="{point_id}" srsName="{srs_name}"><gml:pos>'
+            f"{_fmt(x, decimals)} {_fmt(y, decimals)}</gml:pos></gml:Point>")
+
+
+def _pos_list(ring: np.ndarray, decimals: int) -> str:
+    return " ".join(_fmt(v, decimals) for v in np.asarray(ring, dtype=float).ravel())
+
+
+def gml_multisurface(geometry_id: str, polygons: list[list[np.ndarray]],
+                     srs_name: str = STORED_SRS, decimals: int = 2) -> str:
+    """A ``gml:MultiSurface`` of polygons, each a list of rings (exterior first).
+
+    Coordinates arrive in the axis order of ``srs_name``; every polygon gets its own
+    ``gml:id`` because GML 3.2 requires one on each geometry.
+    """
+    parts = [f'<gml:MultiSurface gml:id="{geometry_id}" srsName="{srs_name}">']
+    for i, rings in enumerate(polygons, 1):
+        parts.append(f'<gml:surfaceMember><gml:Polygon gml:id="{geometry_id}.{i}">')
+        for j, ring in enumerate(rings):
+            tag = "exterior" if j == 0 else "interior"
+            parts.append(f"<gml:{tag}><gml:LinearRing><gml:posList>"
+                         f"{_pos_list(ring, decimals)}</gml:posList></gml:LinearRing>"
+                         f"</gml:{tag}>")
+        parts.append("</gml:Polygon></gml:surfaceMember>")
+    parts.append("</gml:MultiSurface>")
+    return "".join(parts)
+
+
+def geojson_feature(identifier: Any, geometry: dict[str, Any] | None,
+                    props: dict[str, Any]) -> str:
+    """A GeoJSON Feature with any geometry (already CRS84), serialized like the fragments."""
+    return json.dumps(
+        {"type": "Feature", "id": identifier, "geometry": geometry,
+         "properties": {k: json_value(v) for k, v in props.items()}},
+        ensure_ascii=False, separators=(",", ":"))

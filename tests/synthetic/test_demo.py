@@ -113,9 +113,8 @@ def test_every_canary_is_planted_in_the_store(demo) -> None:
             assert found, f"canary {canary.kind} missing from {canary.table}.{canary.column}"
 
 
-def test_demo_runs_unchanged_on_postgis(postgis_engine) -> None:
-    from tests.conftest import wipe
-
+def test_demo_runs_unchanged_on_postgis(postgis_engine, wipe_store) -> None:
+    wipe = wipe_store
     wipe(postgis_engine)
     summary = build_demo(postgis_engine, units=300, seed=3, until=UNTIL, quiet=True)
     with postgis_engine.connect() as conn:
