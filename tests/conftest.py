@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -21,21 +21,32 @@ PG_SERVER = os.environ.get("VLOK_TEST_PG", "postgresql+psycopg://postgres@127.0.
 
 
 @pytest.fixture(scope="session")
-def postgis_server_url() -> Iterator[str]:
-    """URL of a fresh database on the PostGIS server, dropped at the end of the session."""
-    name = f"vlok_test_{uuid.uuid4().hex[:10]}"
+def make_database() -> Iterator[Callable[[], str]]:
+    """Factory of fresh databases on the PostGIS server, all dropped at the end."""
     admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"vlok_test_{uuid.uuid4().hex[:10]}"
         with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        made.append(name)
+        return f"{PG_SERVER}/{name}"
+
+    yield make
+    with admin.connect() as conn:
+        for name in made:
             conn.execute(text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
             ), {"n": name})
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgis_server_url(make_database) -> str:
+    """URL of a fresh database on the PostGIS server for the store tests."""
+    return make_database()
 
 
 @pytest.fixture(scope="session")

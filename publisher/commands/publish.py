@@ -24,23 +24,35 @@ def register(sub: argparse._SubParsersAction) -> None:
         p = sub.add_parser(name, help=help_)
         p.add_argument("--as-of", type=iso_date, help="date of the facts (default: today in "
                                                       "Brussels)")
-        p.add_argument("--target", metavar="DIR",
-                       help="publication directory (default: setting publication_dir)")
+        p.add_argument("--target", metavar="DIR|URL",
+                       help="publication directory, or postgresql+psycopg:// URL of the PostGIS "
+                            "publication store (default: setting publication_dir)")
         p.add_argument("--quiet", action="store_true", help="no progress, no summary")
         add_store_option(p)
         p.set_defaults(handler=run, dataset=name)
 
 
+def open_target(text: str):
+    """A directory, or a PostgreSQL URL for the PostGIS publication store."""
+    if "://" not in text:
+        from publisher.publication.directory import DirectoryTarget
+
+        return DirectoryTarget(Path(text))
+    if not text.startswith(("postgresql", "postgres")):
+        raise ConfigError(f"unsupported publication target {text!r}: give a directory or a "
+                          "postgresql+psycopg:// URL")
+    from publisher.publication.postgis import PostGISTarget
+    from publisher.store.db import open_engine
+
+    return PostGISTarget(open_engine(text))
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run one publish job and print its summary."""
-    from publisher.publication.directory import DirectoryTarget
     from publisher.publication.run import publish_poi, publish_policy
 
-    target_text = args.target or settings.publication_dir
-    if "://" in target_text:
-        raise ConfigError(f"unsupported publication target {target_text!r}: give a directory")
-    target = DirectoryTarget(Path(target_text))
     engine = engine_for(args, settings)
+    target = open_target(args.target or settings.publication_dir)
     store = make_url(str(engine.url)).render_as_string(hide_password=True)
     as_of = args.as_of or brussels_today(settings)
     if args.dataset == "publish":
@@ -50,5 +62,5 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         report = publish_policy(engine, target, as_of, store=store, quiet=args.quiet)
     if not args.quiet:
         print(report.summary(), file=sys.stderr)
-        print(f"report: {target.reports / (report.run_id + '.json')}", file=sys.stderr)
+        print(f"report: {report.run_id} in {target.describe()}", file=sys.stderr)
     return EXIT_PUBLISHED

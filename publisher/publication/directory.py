@@ -20,11 +20,18 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+
+from publisher.extract.mapping import Mapping
+from publisher.publication import gpkg
+from publisher.publication.gpkg import read_poids
+from publisher.publication.lock import file_lock
 
 HISTORY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS run (
@@ -47,6 +54,11 @@ class Current:
     path: Path
     as_of: date
     run_id: str
+
+    @property
+    def location(self) -> Path:
+        """Where the publication lives (a GeoPackage file)."""
+        return self.path
 
 
 def fsync_dir(path: Path) -> None:
@@ -83,7 +95,19 @@ class DirectoryTarget:
         with self.history() as db:
             db.executescript(HISTORY_SCHEMA)
 
+    def describe(self) -> str:
+        """The target as a person reads it."""
+        return str(self.root)
+
+    def lock(self) -> AbstractContextManager[None]:
+        """Exclusive lock on the directory for the duration of a run."""
+        return file_lock(self.root / ".publish.lock", f"target {self.root}")
+
     # -- reading ---------------------------------------------------------------------------
+
+    def identities(self, dataset: str, location: Path | None) -> dict[str, set[str]]:
+        """Ids per product in a publication file (what the change set compares)."""
+        return read_poids(location, dataset) if location else {}
 
     def pointers(self) -> dict[str, dict[str, str]]:
         """The parsed ``current.json`` (empty before the first publication)."""
@@ -129,6 +153,29 @@ class DirectoryTarget:
     def staging_path(self, dataset: str, run_id: str) -> Path:
         """Where a run writes its file before it is complete."""
         return self.staging / f"{dataset}-{run_id}.gpkg"
+
+    def write_points(self, dataset: str, run_id: str, mapping: Mapping,
+                     features: list[dict[str, Any]], xy: np.ndarray,
+                     parcels: list[tuple[str, str]], meta: dict[str, Any]) -> Path:
+        """Write a point publication to a staging file; returns it (not yet serving)."""
+        staged = self.staging_path(dataset, run_id)
+        gpkg.write_points(staged, mapping, date.fromisoformat(str(meta["as_of"])), features,
+                          xy, parcels, meta)
+        return staged
+
+    def write_polygons(self, dataset: str, run_id: str, mapping: Mapping,
+                       features: list[dict[str, Any]], wkbs: list[bytes],
+                       bounds: list[tuple[float, float, float, float]],
+                       meta: dict[str, Any]) -> Path:
+        """Write a polygon publication to a staging file."""
+        staged = self.staging_path(dataset, run_id)
+        gpkg.write_polygons(staged, mapping, date.fromisoformat(str(meta["as_of"])), features,
+                            wkbs, bounds, meta)
+        return staged
+
+    def save_report(self, run_id: str, report_json: str) -> None:
+        """Keep the run report under ``reports/``."""
+        write_atomic(self.reports / f"{run_id}.json", report_json.encode())
 
     def publish(self, dataset: str, staged: Path, as_of: date, run_id: str, started: str,
                 counts: dict[str, int], changes: list[tuple[str, str, str]],

@@ -25,11 +25,7 @@ from typing import Any
 import numpy as np
 
 from publisher.extract.mapping import Mapping
-from publisher.publication.render import (
-    geojson_point_feature,
-    gml_point_feature,
-    to_crs84,
-)
+from publisher.publication.render import point_fragments
 
 GPKG_APPLICATION_ID = 0x47504B47
 GPKG_USER_VERSION = 10300
@@ -189,15 +185,11 @@ def write_points(path: Path, mapping: Mapping, as_of: date, features: list[dict[
          for i, (f, (x, y)) in enumerate(zip(features, xy.tolist(), strict=True), 1)))
     _rtree(db, layer, mapping.geometry_name,
            ((i, x, x, y, y) for i, (x, y) in enumerate(xy.tolist(), 1)))
-    lonlat = to_crs84(xy)
     db.execute(f'CREATE TABLE "{layer}_fragment" (fid INTEGER PRIMARY KEY, lon REAL, lat REAL, '
                "gml TEXT NOT NULL, geojson TEXT NOT NULL)")
-    db.executemany(
-        f'INSERT INTO "{layer}_fragment" VALUES (?, ?, ?, ?, ?)',
-        ((i, lon, lat, gml_point_feature(mapping.layer, f, x, y),
-          geojson_point_feature(f, lon, lat))
-         for i, (f, (x, y), (lon, lat)) in enumerate(
-             zip(features, xy.tolist(), lonlat.tolist(), strict=True), 1)))
+    db.executemany(f'INSERT INTO "{layer}_fragment" VALUES (?, ?, ?, ?, ?)',
+                   ((i, *frag) for i, frag in enumerate(
+                       point_fragments(mapping.layer, features, xy), 1)))
     db.execute(f'CREATE TABLE "{layer}_parcel" (CAPAKEY TEXT NOT NULL, POID TEXT NOT NULL, '
                "PRIMARY KEY (CAPAKEY, POID)) WITHOUT ROWID")
     db.executemany(f'INSERT INTO "{layer}_parcel" VALUES (?, ?)', ((k, p) for p, k in parcels))

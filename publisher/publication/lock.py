@@ -11,7 +11,7 @@ import fcntl
 import os
 import zlib
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, text
@@ -62,14 +62,4 @@ def store_lock(engine: Engine) -> Iterator[None]:
         return
     database = engine.url.database or "memory"
     with file_lock(Path(f"{database}.publish.lock"), f"store {database}"):
-        yield
-
-
-@contextmanager
-def publish_lock(engine: Engine, target_dir: Path | None) -> Iterator[None]:
-    """Hold the store lock and, for a directory target, the target's lock."""
-    with ExitStack() as stack:
-        stack.enter_context(store_lock(engine))
-        if target_dir is not None:
-            stack.enter_context(file_lock(target_dir / ".publish.lock", f"target {target_dir}"))
         yield

@@ -12,6 +12,7 @@ so a feature cannot look different in two outputs.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 from xml.sax.saxutils import escape
@@ -150,3 +151,14 @@ def geojson_feature(identifier: Any, geometry: dict[str, Any] | None,
         {"type": "Feature", "id": identifier, "geometry": geometry,
          "properties": {k: json_value(v) for k, v in props.items()}},
         ensure_ascii=False, separators=(",", ":"))
+
+
+def point_fragments(type_name: str, features: list[dict[str, Any]], xy: np.ndarray
+                    ) -> Iterator[tuple[float, float, str, str]]:
+    """Per feature: CRS84 lon/lat, the stored GML element (EPSG:31370) and GeoJSON Feature.
+
+    What every publication backend stores beside its features for the hot paths.
+    """
+    lonlat = to_crs84(xy)
+    for f, (x, y), (lon, lat) in zip(features, xy.tolist(), lonlat.tolist(), strict=True):
+        yield lon, lat, gml_point_feature(type_name, f, x, y), geojson_point_feature(f, lon, lat)

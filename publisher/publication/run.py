@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -22,9 +22,7 @@ from publisher.extract.poi import extract_poi
 from publisher.extract.policy import extract_policy
 from publisher.extract.warning_task import run_warning_task
 from publisher.progress import log_event
-from publisher.publication.directory import DirectoryTarget, write_atomic
-from publisher.publication.gpkg import read_poids, write_points, write_polygons
-from publisher.publication.lock import publish_lock
+from publisher.publication.lock import store_lock
 
 POI = "poi"
 POLICY = "woningkwaliteitsbeleid"
@@ -95,22 +93,37 @@ def diff_poids(before: dict[str, set[str]], after: dict[str, set[str]]
     return out
 
 
-def _publish(engine: Engine, target: DirectoryTarget, dataset: str, as_of: date, store: str,
+class Target(Protocol):
+    """What a publication store offers a run (``DirectoryTarget``, ``PostGISTarget``)."""
+
+    def describe(self) -> str: ...  # noqa: D102
+    def lock(self) -> AbstractContextManager[None]: ...  # noqa: D102
+    def recover(self) -> dict[str, int]: ...  # noqa: D102
+    def current(self, dataset: str) -> Any: ...  # noqa: D102
+    def identities(self, dataset: str, location: Any) -> dict[str, set[str]]: ...  # noqa: D102
+    def write_points(self, *args: Any) -> Any: ...  # noqa: D102
+    def write_polygons(self, *args: Any) -> Any: ...  # noqa: D102
+    def publish(self, *args: Any) -> Any: ...  # noqa: D102
+    def prune(self, retention_days: int, today: date) -> int: ...  # noqa: D102
+    def save_report(self, run_id: str, report_json: str) -> None: ...  # noqa: D102
+
+
+def _publish(engine: Engine, target: Target, dataset: str, as_of: date, store: str,
              quiet: bool, retention_days: int,
-             build: Callable[[RunReport, Path], dict[str, int]]) -> RunReport:
+             build: Callable[[RunReport, str], tuple[Any, dict[str, int]]]) -> RunReport:
     run_id = new_run_id()
     started = datetime.now(UTC).isoformat(timespec="seconds")
     report = RunReport(run_id=run_id, dataset=dataset, as_of=as_of.isoformat(), store=store,
-                       target=str(target.root))
-    with publish_lock(engine, target.root):
+                       target=target.describe())
+    with store_lock(engine), target.lock():
         with _timed(report, "recover", quiet):
             report.recovered = target.recover()
-        staged = target.staging_path(dataset, run_id)
-        report.counts = build(report, staged)
+        staged, report.counts = build(report, run_id)
         with _timed(report, "changes", quiet):
             previous = target.current(dataset)
-            changes = diff_poids(read_poids(previous.path, dataset) if previous else {},
-                                 read_poids(staged, dataset))
+            changes = diff_poids(
+                target.identities(dataset, previous.location if previous else None),
+                target.identities(dataset, staged))
             for product in report.counts:
                 report.changes[product] = {
                     "added": sum(1 for p, _, c in changes if p == product and c == "added"),
@@ -118,54 +131,55 @@ def _publish(engine: Engine, target: DirectoryTarget, dataset: str, as_of: date,
         with _timed(report, "switch", quiet):
             current = target.publish(dataset, staged, as_of, run_id, started, report.counts,
                                      changes, datetime.now(UTC).isoformat(timespec="seconds"))
-        report.publication = str(current.path)
+        report.publication = str(current.location)
         report.pruned_files = target.prune(retention_days, as_of)
         report.status = "published"
-        write_atomic(target.reports / f"{run_id}.json", report.as_json().encode())
+        target.save_report(run_id, report.as_json())
     if not quiet:
         log_event("publish.done", run_id=run_id, dataset=dataset, as_of=report.as_of,
                   counts=report.counts, quarantined=report.quarantined)
     return report
 
 
-def publish_poi(engine: Engine, target: DirectoryTarget, as_of: date, *, store: str,
+def publish_poi(engine: Engine, target: Target, as_of: date, *, store: str,
                 retention_days: int = 30, quiet: bool = False) -> RunReport:
     """The daily job: warning task, then the three POI products as of ``as_of``."""
     mapping = load_mapping("poi")
 
-    def build(report: RunReport, staged: Path) -> dict[str, int]:
+    def build(report: RunReport, run_id: str) -> tuple[Any, dict[str, int]]:
         with _timed(report, "warning_task", quiet), Session(engine) as session:
             report.warning_task = run_warning_task(session, as_of)
             session.commit()
         with _timed(report, "extract", quiet), engine.connect() as conn:
             extraction = extract_poi(conn, as_of, mapping)
         for q in extraction.quarantined:
-            report.quarantined[q.reason.split(" (")[0]] = \
-                report.quarantined.get(q.reason.split(" (")[0], 0) + 1
+            reason = q.reason.split(" (")[0]
+            report.quarantined[reason] = report.quarantined.get(reason, 0) + 1
             report.quarantined_rows.append(q.__dict__)
         with _timed(report, "write", quiet):
-            write_points(staged, mapping, as_of, extraction.features, extraction.xy,
-                         extraction.parcels,
-                         {"dataset": POI, "as_of": as_of, "counts": extraction.counts(),
-                          "mapping": mapping.digest, "layout": LAYOUT_VERSION})
-        return extraction.counts()
+            staged = target.write_points(
+                POI, run_id, mapping, extraction.features, extraction.xy, extraction.parcels,
+                {"dataset": POI, "as_of": as_of, "counts": extraction.counts(),
+                 "mapping": mapping.digest, "layout": LAYOUT_VERSION})
+        return staged, extraction.counts()
 
     return _publish(engine, target, POI, as_of, store, quiet, retention_days, build)
 
 
-def publish_policy(engine: Engine, target: DirectoryTarget, as_of: date, *, store: str,
+def publish_policy(engine: Engine, target: Target, as_of: date, *, store: str,
                    retention_days: int = 400, quiet: bool = False) -> RunReport:
     """The monthly job: every municipality with the policy in force on ``as_of``."""
     mapping = load_mapping(POLICY)
 
-    def build(report: RunReport, staged: Path) -> dict[str, int]:
+    def build(report: RunReport, run_id: str) -> tuple[Any, dict[str, int]]:
         with _timed(report, "extract", quiet), engine.connect() as conn:
             extraction = extract_policy(conn, as_of, mapping)
         with _timed(report, "write", quiet):
-            write_polygons(staged, mapping, as_of, extraction.features, extraction.wkbs,
-                           extraction.bounds,
-                           {"dataset": POLICY, "as_of": as_of, "counts": extraction.counts(),
-                            "mapping": mapping.digest, "layout": LAYOUT_VERSION})
-        return extraction.counts()
+            staged = target.write_polygons(
+                POLICY, run_id, mapping, extraction.features, extraction.wkbs,
+                extraction.bounds,
+                {"dataset": POLICY, "as_of": as_of, "counts": extraction.counts(),
+                 "mapping": mapping.digest, "layout": LAYOUT_VERSION})
+        return staged, extraction.counts()
 
     return _publish(engine, target, POLICY, as_of, store, quiet, retention_days, build)

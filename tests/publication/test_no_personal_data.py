@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
-from datetime import date
 
 import pytest
 
@@ -29,7 +28,7 @@ def every_cell(path) -> list[str]:
 
 def assert_no_canary(root) -> None:
     assert canaries_in_path(root) == []
-    for gpkg in sorted(root.rglob("*.gpkg")) + [root / "history.sqlite"]:
+    for gpkg in [*sorted(root.rglob("*.gpkg")), root / "history.sqlite"]:
         cells = "\n".join(every_cell(gpkg))
         assert [c for c in canary_values() if c in cells] == [], gpkg
 

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from publisher.publication.lock import publish_lock, store_lock
+from publisher.publication.directory import DirectoryTarget
+from publisher.publication.lock import store_lock
 
 
 def run_publish(store: str, target) -> subprocess.CompletedProcess[str]:
@@ -17,7 +18,7 @@ def run_publish(store: str, target) -> subprocess.CompletedProcess[str]:
 
 
 def test_second_run_on_a_sqlite_store_is_refused(tiny_store, tmp_path) -> None:
-    with publish_lock(tiny_store, tmp_path / "pub"):
+    with store_lock(tiny_store), DirectoryTarget(tmp_path / "pub").lock():
         result = run_publish(str(tiny_store.url), tmp_path / "pub")
     assert result.returncode == 6
     assert result.stderr.startswith("vlok-publisher: error: another publish is running")

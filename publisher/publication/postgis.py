@@ -1,0 +1,267 @@
+"""The production publication store: one PostGIS schema per publication, switched atomically.
+
+Layout in the target database::
+
+    vlok_publication.current   dataset → schema serving it (one row per dataset)
+    vlok_publication.run       every run; vlok_publication.change its added/removed ids
+    vlok_publication.report    run reports (JSON)
+    pub_<dataset>_<run>        a publication: the feature table with a GiST index, fragments,
+                               parcels and meta, the same tables as the GeoPackage
+
+A publication schema is filled and indexed first; the switch is a single transaction that
+records the run and repoints ``current``, so a reader that looks up ``current`` and then reads
+that schema sees the old or the new publication, whole. Nothing is ever written into a schema
+after it is published; old schemas are dropped by retention.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import shapely
+from sqlalchemy import Engine, text
+
+from publisher.extract.mapping import Mapping
+from publisher.publication.lock import AlreadyRunning
+from publisher.publication.render import point_fragments
+
+META = "vlok_publication"
+PG_TYPES = {"string": "text", "integer": "bigint", "real": "double precision", "date": "date",
+            "boolean": "boolean"}
+INDEXED = ("POID", "PRODUCT", "NISCODE", "POSTCODE", "CAPAKEY", "ADRESID")
+IDENTITY = {
+    "poi": ('"PRODUCT"', '"POID"'),
+    "woningkwaliteitsbeleid": ("'Woningkwaliteitsbeleid'",
+                               """"NISCODE" || '@' || coalesce("GELDIG_VANAF"::text, '')"""),
+}
+
+
+@dataclass(frozen=True)
+class CurrentSchema:
+    """What serves a dataset now."""
+
+    dataset: str
+    schema: str
+    as_of: date
+    run_id: str
+
+    @property
+    def location(self) -> str:
+        """Where the publication lives (a schema name)."""
+        return self.schema
+
+
+def _schema_name(dataset: str, run_id: str) -> str:
+    return f"pub_{dataset}_{run_id.lower()}"
+
+
+def _value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+class PostGISTarget:
+    """Publications, pointer, history and reports in a PostGIS database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        with engine.begin() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+            conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {META}"))
+            conn.execute(text(
+                f"CREATE TABLE IF NOT EXISTS {META}.current (dataset text PRIMARY KEY, "
+                "schema_name text NOT NULL, as_of date NOT NULL, run_id text NOT NULL, "
+                "switched_at timestamptz NOT NULL DEFAULT now())"))
+            conn.execute(text(
+                f"CREATE TABLE IF NOT EXISTS {META}.run (run_id text PRIMARY KEY, "
+                "dataset text NOT NULL, as_of date NOT NULL, schema_name text NOT NULL, "
+                "status text NOT NULL, started text NOT NULL, finished text, "
+                "counts jsonb NOT NULL, previous_run text)"))
+            conn.execute(text(
+                f"CREATE TABLE IF NOT EXISTS {META}.change (run_id text NOT NULL "
+                f"REFERENCES {META}.run(run_id), product text NOT NULL, poid text NOT NULL, "
+                "change text NOT NULL, PRIMARY KEY (run_id, product, poid))"))
+            conn.execute(text(f"CREATE TABLE IF NOT EXISTS {META}.report (run_id text "
+                              "PRIMARY KEY, report jsonb NOT NULL)"))
+
+    def describe(self) -> str:
+        """The target as a person reads it (no password)."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Advisory lock on the target database for the duration of a run."""
+        key = zlib.crc32(b"vlok-publisher publication target") - 2**31
+        with self.engine.connect() as conn:
+            if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
+                raise AlreadyRunning("another publish is running on this PostGIS target; "
+                                     "refusing to start a second one")
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def current(self, dataset: str) -> CurrentSchema | None:
+        """The schema serving ``dataset``, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(text(f"SELECT schema_name, as_of, run_id FROM {META}.current "
+                                    "WHERE dataset = :d"), {"d": dataset}).first()
+        return CurrentSchema(dataset, *row) if row else None
+
+    def identities(self, dataset: str, schema: str | None) -> dict[str, set[str]]:
+        """Ids per product in a publication schema (what the change set compares)."""
+        if schema is None:
+            return {}
+        product_sql, id_sql = IDENTITY[dataset]
+        out: dict[str, set[str]] = {}
+        with self.engine.connect() as conn:
+            for product, value in conn.execute(text(
+                    f'SELECT {product_sql}, {id_sql} FROM "{schema}"."{dataset}"')):
+                out.setdefault(product, set()).add(value)
+        return out
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def write_points(self, dataset: str, run_id: str, mapping: Mapping,
+                     features: list[dict[str, Any]], xy: np.ndarray,
+                     parcels: list[tuple[str, str]], meta: dict[str, Any]) -> str:
+        """Create and fill a publication schema; returns its name (not yet serving)."""
+        schema = _schema_name(dataset, run_id)
+        layer, geom, names = dataset, mapping.geometry_name, mapping.names
+        cols = ", ".join(f'"{f.name}" {PG_TYPES[f.type]}' for f in mapping.fields)
+        ewkb = shapely.to_wkb(shapely.set_srid(shapely.points(xy), 31370), hex=True,
+                              include_srid=True) if len(xy) else []
+        raw = self.engine.raw_connection()
+        try:
+            pg = raw.driver_connection
+            with pg.cursor() as cur:
+                cur.execute(f'CREATE SCHEMA "{schema}"')
+                cur.execute(f'CREATE TABLE "{schema}"."{layer}" (fid integer PRIMARY KEY, '
+                            f'"{geom}" geometry(Point, 31370), {cols})')
+                col_list = ", ".join(f'"{n}"' for n in ("fid", geom, *names))
+                with cur.copy(f'COPY "{schema}"."{layer}" ({col_list}) FROM STDIN') as copy:
+                    for i, (f, g) in enumerate(zip(features, ewkb, strict=True), 1):
+                        copy.write_row((i, g, *(_value(f[n]) for n in names)))
+                cur.execute(f'CREATE TABLE "{schema}"."{layer}_fragment" (fid integer PRIMARY '
+                            "KEY, lon double precision, lat double precision, gml text NOT NULL,"
+                            " geojson text NOT NULL)")
+                with cur.copy(f'COPY "{schema}"."{layer}_fragment" FROM STDIN') as copy:
+                    for i, frag in enumerate(point_fragments(mapping.layer, features, xy), 1):
+                        copy.write_row((i, *frag))
+                cur.execute(f'CREATE TABLE "{schema}"."{layer}_parcel" ("CAPAKEY" text NOT NULL,'
+                            ' "POID" text NOT NULL, PRIMARY KEY ("CAPAKEY", "POID"))')
+                with cur.copy(f'COPY "{schema}"."{layer}_parcel" FROM STDIN') as copy:
+                    for poid, capakey in parcels:
+                        copy.write_row((capakey, poid))
+                cur.execute(f'CREATE INDEX ON "{schema}"."{layer}" USING GIST ("{geom}")')
+                for col in INDEXED:
+                    if col in names:
+                        unique = "UNIQUE " if col == "POID" else ""
+                        cur.execute(f'CREATE {unique}INDEX ON "{schema}"."{layer}" ("{col}", fid)')
+                cur.execute(f'CREATE TABLE "{schema}".publication_meta (key text PRIMARY KEY, '
+                            "value text NOT NULL)")
+                bounds = (xy.min(axis=0).tolist() + xy.max(axis=0).tolist()) if len(xy) else []
+                full = {**meta, "extent_31370": bounds, "features": len(features)}
+                cur.executemany(f'INSERT INTO "{schema}".publication_meta VALUES (%s, %s)',
+                                [(k, json.dumps(v, default=str)) for k, v in sorted(full.items())])
+                cur.execute(f'ANALYZE "{schema}"."{layer}"')
+            pg.commit()
+        finally:
+            raw.close()
+        return schema
+
+    def write_polygons(self, dataset: str, run_id: str, mapping: Mapping,
+                       features: list[dict[str, Any]], wkbs: list[bytes],
+                       bounds: list[tuple[float, float, float, float]],
+                       meta: dict[str, Any]) -> str:
+        """Create and fill a polygon publication schema (the policy dataset)."""
+        schema = _schema_name(dataset, run_id)
+        geom, names = mapping.geometry_name, mapping.names
+        cols = ", ".join(f'"{f.name}" {PG_TYPES[f.type]}' for f in mapping.fields)
+        geoms = shapely.set_srid(shapely.from_wkb(wkbs), 31370) if wkbs else []
+        ewkb = shapely.to_wkb(geoms, hex=True, include_srid=True) if wkbs else []
+        raw = self.engine.raw_connection()
+        try:
+            pg = raw.driver_connection
+            with pg.cursor() as cur:
+                cur.execute(f'CREATE SCHEMA "{schema}"')
+                cur.execute(f'CREATE TABLE "{schema}"."{dataset}" (fid integer PRIMARY KEY, '
+                            f'"{geom}" geometry(MultiPolygon, 31370), {cols})')
+                col_list = ", ".join(f'"{n}"' for n in ("fid", geom, *names))
+                with cur.copy(f'COPY "{schema}"."{dataset}" ({col_list}) FROM STDIN') as copy:
+                    for i, (f, g) in enumerate(zip(features, ewkb, strict=True), 1):
+                        copy.write_row((i, g, *(_value(f[n]) for n in names)))
+                cur.execute(f'CREATE INDEX ON "{schema}"."{dataset}" USING GIST ("{geom}")')
+                cur.execute(f'CREATE TABLE "{schema}".publication_meta (key text PRIMARY KEY, '
+                            "value text NOT NULL)")
+                full = {**meta, "features": len(features), "extent_31370": [
+                    min(b[0] for b in bounds), min(b[1] for b in bounds),
+                    max(b[2] for b in bounds), max(b[3] for b in bounds)] if bounds else []}
+                cur.executemany(f'INSERT INTO "{schema}".publication_meta VALUES (%s, %s)',
+                                [(k, json.dumps(v, default=str)) for k, v in sorted(full.items())])
+            pg.commit()
+        finally:
+            raw.close()
+        return schema
+
+    def publish(self, dataset: str, schema: str, as_of: date, run_id: str, started: str,
+                counts: dict[str, int], changes: list[tuple[str, str, str]],
+                finished: str) -> CurrentSchema:
+        """Record the run and repoint ``current`` in one transaction: the atomic switch."""
+        previous = self.current(dataset)
+        with self.engine.begin() as conn:
+            conn.execute(text(f"INSERT INTO {META}.run VALUES (:r, :d, :a, :s, 'published', "
+                              ":st, :f, CAST(:c AS jsonb), :p)"),
+                         {"r": run_id, "d": dataset, "a": as_of, "s": schema, "st": started,
+                          "f": finished, "c": json.dumps(counts),
+                          "p": previous.run_id if previous else None})
+            if changes:
+                conn.execute(text(f"INSERT INTO {META}.change VALUES (:r, :p, :i, :c)"),
+                             [{"r": run_id, "p": p, "i": i, "c": c} for p, i, c in changes])
+            conn.execute(text(
+                f"INSERT INTO {META}.current (dataset, schema_name, as_of, run_id) VALUES "
+                "(:d, :s, :a, :r) ON CONFLICT (dataset) DO UPDATE SET schema_name = "
+                "excluded.schema_name, as_of = excluded.as_of, run_id = excluded.run_id, "
+                "switched_at = now()"), {"d": dataset, "s": schema, "a": as_of, "r": run_id})
+        return CurrentSchema(dataset, schema, as_of, run_id)
+
+    def save_report(self, run_id: str, report_json: str) -> None:
+        """Keep the run report beside the history."""
+        with self.engine.begin() as conn:
+            conn.execute(text(f"INSERT INTO {META}.report VALUES (:r, CAST(:j AS jsonb)) "
+                              "ON CONFLICT (run_id) DO UPDATE SET report = excluded.report"),
+                         {"r": run_id, "j": report_json})
+
+    def recover(self) -> dict[str, int]:
+        """Drop publication schemas of runs that never switched (a killed run's leftovers)."""
+        with self.engine.begin() as conn:
+            known = {r for (r,) in conn.execute(text(f"SELECT schema_name FROM {META}.run"))}
+            stray = [s for (s,) in conn.execute(text(
+                "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'pub\\_%'"))
+                if s not in known]
+            for schema in stray:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        return {"removed_schemas": len(stray)}
+
+    def prune(self, retention_days: int, today: date) -> int:
+        """Drop publication schemas older than the retention (never the serving ones)."""
+        cutoff = today - timedelta(days=retention_days)
+        with self.engine.begin() as conn:
+            serving = {s for (s,) in conn.execute(text(f"SELECT schema_name FROM {META}.current"))}
+            old = [s for (s,) in conn.execute(text(
+                f"SELECT schema_name FROM {META}.run WHERE as_of < :c"), {"c": cutoff})
+                if s not in serving]
+            existing = {s for (s,) in conn.execute(text("SELECT nspname FROM pg_namespace"))}
+            for schema in old:
+                if schema in existing:
+                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        return len([s for s in old if s in existing])
