@@ -73,7 +73,7 @@ def extract_poi(conn: Connection, as_of: date, mapping: Mapping | None = None) -
     mapping = mapping or load_mapping("poi")
     quarantine: list[Quarantined] = []
     candidates: list[tuple[str, str, int, int]] = []  # product, reference, address, building
-    for unit in iter_units(conn):
+    for unit in iter_units(conn, 50000, decisions=False, only_with_history=True):
         bad = _impossible_dates(unit)
         for product, flag in ((CA, has_valid_ca), (VIVOO, is_on_inventory)):
             if product in bad:

@@ -218,20 +218,25 @@ class PostGISTarget:
                 finished: str) -> CurrentSchema:
         """Record the run and repoint ``current`` in one transaction: the atomic switch."""
         previous = self.current(dataset)
-        with self.engine.begin() as conn:
-            conn.execute(text(f"INSERT INTO {META}.run VALUES (:r, :d, :a, :s, 'published', "
-                              ":st, :f, CAST(:c AS jsonb), :p)"),
-                         {"r": run_id, "d": dataset, "a": as_of, "s": schema, "st": started,
-                          "f": finished, "c": json.dumps(counts),
-                          "p": previous.run_id if previous else None})
-            if changes:
-                conn.execute(text(f"INSERT INTO {META}.change VALUES (:r, :p, :i, :c)"),
-                             [{"r": run_id, "p": p, "i": i, "c": c} for p, i, c in changes])
-            conn.execute(text(
-                f"INSERT INTO {META}.current (dataset, schema_name, as_of, run_id) VALUES "
-                "(:d, :s, :a, :r) ON CONFLICT (dataset) DO UPDATE SET schema_name = "
-                "excluded.schema_name, as_of = excluded.as_of, run_id = excluded.run_id, "
-                "switched_at = now()"), {"d": dataset, "s": schema, "a": as_of, "r": run_id})
+        raw = self.engine.raw_connection()
+        try:
+            pg = raw.driver_connection
+            with pg.cursor() as cur:
+                cur.execute(f"INSERT INTO {META}.run VALUES (%s, %s, %s, %s, 'published', %s, "
+                            "%s, %s::jsonb, %s)",
+                            (run_id, dataset, as_of, schema, started, finished,
+                             json.dumps(counts), previous.run_id if previous else None))
+                with cur.copy(f"COPY {META}.change FROM STDIN") as copy:
+                    for product, ident, change in changes:
+                        copy.write_row((run_id, product, ident, change))
+                cur.execute(
+                    f"INSERT INTO {META}.current (dataset, schema_name, as_of, run_id) VALUES "
+                    "(%s, %s, %s, %s) ON CONFLICT (dataset) DO UPDATE SET schema_name = "
+                    "excluded.schema_name, as_of = excluded.as_of, run_id = excluded.run_id, "
+                    "switched_at = now()", (dataset, schema, as_of, run_id))
+            pg.commit()  # the switch: run, change set and pointer in one transaction
+        finally:
+            raw.close()
         return CurrentSchema(dataset, schema, as_of, run_id)
 
     def save_report(self, run_id: str, report_json: str) -> None:

@@ -232,16 +232,24 @@ def save_warning(session: Session, wp: WarningProcedure) -> None:
 # --- bulk reading for the extraction ------------------------------------------------------------
 
 
-def iter_units(conn: Connection, chunk_size: int = 20000) -> Iterator[Unit]:
-    """Every unit with its histories, in id order, reading in chunks with bounded memory."""
+def iter_units(conn: Connection, chunk_size: int = 20000, *, decisions: bool = True,
+               only_with_history: bool = False) -> Iterator[Unit]:
+    """Every unit with its histories, in id order, reading in chunks with bounded memory.
+
+    The extraction passes ``decisions=False`` (flags rest on certificates and inventory
+    entries only) and ``only_with_history=True`` (a unit without either has no flag), which
+    halves the rows it reads.
+    """
     last = 0
+    heads_query = select(m.DwellingUnit.id, m.DwellingUnit.reference, m.DwellingUnit.building_id,
+                         m.DwellingUnit.unit_type, m.DwellingUnit.odk_established,
+                         m.DwellingUnit.odk_ended, m.DwellingUnit.address_id)
+    if only_with_history:
+        heads_query = heads_query.where(m.DwellingUnit.id.in_(
+            select(m.Certificate.unit_id).union(select(m.InventoryEntry.unit_id))))
     while True:
-        heads = conn.execute(
-            select(m.DwellingUnit.id, m.DwellingUnit.reference, m.DwellingUnit.building_id,
-                   m.DwellingUnit.unit_type, m.DwellingUnit.odk_established,
-                   m.DwellingUnit.odk_ended, m.DwellingUnit.address_id)
-            .where(m.DwellingUnit.id > last).order_by(m.DwellingUnit.id).limit(chunk_size)
-        ).all()
+        heads = conn.execute(heads_query.where(m.DwellingUnit.id > last)
+                             .order_by(m.DwellingUnit.id).limit(chunk_size)).all()
         if not heads:
             return
         low, high = heads[0].id, heads[-1].id
@@ -249,9 +257,10 @@ def iter_units(conn: Connection, chunk_size: int = 20000) -> Iterator[Unit]:
         for r in conn.execute(select(m.Certificate).where(
                 m.Certificate.unit_id.between(low, high)).order_by(m.Certificate.id)):
             cas[r.unit_id].append(_certificate(r))
-        for r in conn.execute(select(m.Decision).where(
-                m.Decision.unit_id.between(low, high)).order_by(m.Decision.id)):
-            decs[r.unit_id].append(_decision(r))
+        if decisions:
+            for r in conn.execute(select(m.Decision).where(
+                    m.Decision.unit_id.between(low, high)).order_by(m.Decision.id)):
+                decs[r.unit_id].append(_decision(r))
         for r in conn.execute(select(m.InventoryEntry).where(
                 m.InventoryEntry.unit_id.between(low, high)).order_by(m.InventoryEntry.id)):
             ents[r.unit_id].append(_entry(r))
@@ -262,4 +271,3 @@ def iter_units(conn: Connection, chunk_size: int = 20000) -> Iterator[Unit]:
                        decisions=tuple(decs[h.id]), entries=tuple(ents[h.id]),
                        address_id=h.address_id)
         last = high
-
