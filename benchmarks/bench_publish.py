@@ -4,8 +4,8 @@ The publish runs as a child process exactly as cron would run it, so its peak RS
 alone. Run the flanders demo first (``make bench-demo`` keeps it with ``--keep``), then e.g.::
 
     .venv/bin/python benchmarks/bench_publish.py --store sqlite:////tmp/flanders.sqlite
-    .venv/bin/python benchmarks/bench_publish.py --store postgresql+psycopg://postgres@127.0.0.1/vlok_bench \
-        --target postgresql+psycopg://postgres@127.0.0.1/vlok_bench
+    PG=postgresql+psycopg://postgres@127.0.0.1/vlok_bench
+    .venv/bin/python benchmarks/bench_publish.py --store $PG --target $PG
 
 Target on the 2-core reference machine: under 60 s and under 1.5 GB.
 """

@@ -29,7 +29,7 @@ class Publication:
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     def connect(self) -> sqlite3.Connection:
-        """This thread's read-only connection to the file."""
+        """Read-only connection to the file, one per thread."""
         db = getattr(self._local, "db", None)
         if db is None:
             db = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True,
