@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SCALE ?= small
+PORT ?= 5000
 
 .PHONY: run test lint bench-demo clean
 
@@ -13,12 +14,16 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m publisher.serving.viewer.build --if-missing
 	touch $(STAMP)
 
-## make run: build synthetic Flanders into data/vlok.sqlite (once) and show today's facts.
+## make run: synthetic Flanders into data/vlok.sqlite (once), today's publication, then serve
+## http://127.0.0.1:5000 (viewer at /, OGC API at /ogc, WFS at /wfs) until Ctrl-C.
 run: $(STAMP)
 	$(BIN)/vlok-publisher demo --scale $(SCALE) --if-empty
-	$(BIN)/vlok-publisher flags
+	$(BIN)/vlok-publisher publish
+	$(BIN)/vlok-publisher publish-parameters
+	$(BIN)/vlok-publisher serve --port $(PORT)
 
 ## make test: the whole suite (SQLite and PostGIS on 127.0.0.1:5432), then ruff.
 test: $(STAMP)

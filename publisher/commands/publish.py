@@ -15,6 +15,7 @@ from publisher.errors import ConfigError
 
 #: Exit codes of the publish commands (README "Exit codes").
 EXIT_PUBLISHED = 0
+EXIT_FOLLOW_UP_FAILED = 7
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,12 +56,36 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     target = open_target(args.target or settings.publication_dir)
     store = make_url(str(engine.url)).render_as_string(hide_password=True)
     as_of = args.as_of or brussels_today(settings)
+    follow_up = downloads_after_switch(target, as_of, settings.retention_days, args.quiet)
     if args.dataset == "publish":
         report = publish_poi(engine, target, as_of, store=store,
-                             retention_days=settings.retention_days, quiet=args.quiet)
+                             retention_days=settings.retention_days, quiet=args.quiet,
+                             after_switch=follow_up)
     else:
-        report = publish_policy(engine, target, as_of, store=store, quiet=args.quiet)
+        report = publish_policy(engine, target, as_of, store=store, quiet=args.quiet,
+                                after_switch=follow_up)
     if not args.quiet:
         print(report.summary(), file=sys.stderr)
         print(f"report: {report.run_id} in {target.describe()}", file=sys.stderr)
+    if report.follow_up_error:
+        print(f"vlok-publisher: error: published, but writing the downloads failed: "
+              f"{report.follow_up_error}", file=sys.stderr)
+        return EXIT_FOLLOW_UP_FAILED
     return EXIT_PUBLISHED
+
+
+def downloads_after_switch(target, as_of, keep_days: int, quiet: bool):
+    """The daily files follow every directory publication (PostGIS: none yet, see README)."""
+    from publisher.publication.directory import DirectoryTarget
+
+    if not isinstance(target, DirectoryTarget):
+        return None
+
+    def export(current, changes, report) -> None:
+        from publisher.downloads import export_downloads, prune_downloads
+
+        export_downloads(target.root, current.dataset, current.path, as_of, current.run_id,
+                         changes, quiet=quiet)
+        prune_downloads(target.root, keep_days, as_of)
+
+    return export

@@ -49,6 +49,7 @@ class RunReport:
     durations: dict[str, float] = field(default_factory=dict)
     publication: str = ""
     status: str = "running"
+    follow_up_error: str | None = None
 
     def as_json(self) -> str:
         """The report as a JSON document."""
@@ -108,9 +109,15 @@ class Target(Protocol):
     def save_report(self, run_id: str, report_json: str) -> None: ...  # noqa: D102
 
 
+#: Called inside the run's lock right after the switch, e.g. to write the download files:
+#: ``after_switch(current, changes, report)``. Publication does not know its consumers.
+AfterSwitch = Callable[[Any, list[tuple[str, str, str]], RunReport], None]
+
+
 def _publish(engine: Engine, target: Target, dataset: str, as_of: date, store: str,
              quiet: bool, retention_days: int,
-             build: Callable[[RunReport, str], tuple[Any, dict[str, int]]]) -> RunReport:
+             build: Callable[[RunReport, str], tuple[Any, dict[str, int]]],
+             after_switch: AfterSwitch | None = None) -> RunReport:
     run_id = new_run_id()
     started = datetime.now(UTC).isoformat(timespec="seconds")
     report = RunReport(run_id=run_id, dataset=dataset, as_of=as_of.isoformat(), store=store,
@@ -134,6 +141,15 @@ def _publish(engine: Engine, target: Target, dataset: str, as_of: date, store: s
         report.publication = str(current.location)
         report.pruned_files = target.prune(retention_days, as_of)
         report.status = "published"
+        if after_switch is not None:
+            with _timed(report, "after_switch", quiet):
+                try:
+                    after_switch(current, changes, report)
+                except Exception as exc:  # the publication is live; report, don't undo
+                    report.status = "published; follow-up failed"
+                    report.follow_up_error = f"{type(exc).__name__}: {exc}"
+                    log_event("publish.follow_up_failed", run_id=run_id,
+                              error=report.follow_up_error)
         target.save_report(run_id, report.as_json())
     if not quiet:
         log_event("publish.done", run_id=run_id, dataset=dataset, as_of=report.as_of,
@@ -142,7 +158,8 @@ def _publish(engine: Engine, target: Target, dataset: str, as_of: date, store: s
 
 
 def publish_poi(engine: Engine, target: Target, as_of: date, *, store: str,
-                retention_days: int = 30, quiet: bool = False) -> RunReport:
+                retention_days: int = 30, quiet: bool = False,
+                after_switch: AfterSwitch | None = None) -> RunReport:
     """The daily job: warning task, then the three POI products as of ``as_of``."""
     mapping = load_mapping("poi")
 
@@ -163,11 +180,13 @@ def publish_poi(engine: Engine, target: Target, as_of: date, *, store: str,
                  "mapping": mapping.digest, "layout": LAYOUT_VERSION})
         return staged, extraction.counts()
 
-    return _publish(engine, target, POI, as_of, store, quiet, retention_days, build)
+    return _publish(engine, target, POI, as_of, store, quiet, retention_days, build,
+                    after_switch)
 
 
 def publish_policy(engine: Engine, target: Target, as_of: date, *, store: str,
-                   retention_days: int = 400, quiet: bool = False) -> RunReport:
+                   retention_days: int = 400, quiet: bool = False,
+                   after_switch: AfterSwitch | None = None) -> RunReport:
     """The monthly job: every municipality with the policy in force on ``as_of``."""
     mapping = load_mapping(POLICY)
 
@@ -182,4 +201,5 @@ def publish_policy(engine: Engine, target: Target, as_of: date, *, store: str,
                  "mapping": mapping.digest, "layout": LAYOUT_VERSION})
         return staged, extraction.counts()
 
-    return _publish(engine, target, POLICY, as_of, store, quiet, retention_days, build)
+    return _publish(engine, target, POLICY, as_of, store, quiet, retention_days, build,
+                    after_switch)

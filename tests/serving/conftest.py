@@ -52,7 +52,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def run_server(app) -> Iterator[str]:  # noqa: ANN001 - any ASGI app
+def run_server(app) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 in a thread; yield ``http://127.0.0.1:<port>``."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",

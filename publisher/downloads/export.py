@@ -1,0 +1,127 @@
+"""Write the day's download files of one dataset and publish them as a new set.
+
+Called by the publish job right after its pointer switch, under its publication lock. Reads
+the publication GeoPackage once, writes every format for every product (and for all products
+together) into a staging directory, then seals the set with its manifest and switches
+``downloads/latest`` (see :mod:`publisher.downloads.sets`).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from publisher.downloads import naming, sets
+from publisher.downloads.changes import Change, write_change_files
+from publisher.downloads.ogr_writers import write_geopackage, write_shapefile_zip
+from publisher.downloads.source import Layer, read_layer
+from publisher.downloads.text_writers import write_csv, write_gml_and_geojson
+from publisher.downloads.xsd import application_schema
+from publisher.progress import log_event
+
+MANIFEST_VERSION = 1
+
+
+def _entry(stage: Path, name: str, layer: Layer, product: str | None, fmt: str,
+           generated_at: str, run_id: str, features: int | None) -> dict[str, Any]:
+    size, sha = sets.file_digest(stage / name)
+    return {"name": name, "dataset": layer.dataset, "product": product, "format": fmt,
+            "media_type": naming.FORMATS[fmt].media_type, "crs": naming.CRS[fmt],
+            "features": features, "bytes": size, "sha256": sha, "generated_at": generated_at,
+            "as_of": layer.as_of.isoformat(), "run_id": run_id}
+
+
+def _write_features(layer: Layer, stage: Path, generated_at: str
+                    ) -> list[tuple[str, str | None, str, int | None]]:
+    """Every feature file of the layer and its schemas: (name, product, format, count)."""
+    keys: list[str | None] = [None, *layer.products]
+    counts = {key: len(layer.selection(key)) for key in keys}
+    name = {(k, f): naming.file_name(layer.dataset, k, layer.as_of, f)
+            for k in keys for f in naming.FEATURE_FORMATS}
+    schemas = {k: naming.schema_name(layer.dataset, k, layer.as_of) for k in keys}
+    xsd = application_schema(layer.mapping)
+    for schema in schemas.values():
+        (stage / schema).write_bytes(xsd)
+    write_gml_and_geojson(layer, {k: stage / name[k, "gml"] for k in keys},
+                          {k: stage / name[k, "geojson"] for k in keys}, schemas, generated_at)
+    write_csv(layer, {k: stage / name[k, "csv"] for k in keys})
+    for key in keys:
+        rows = layer.selection(key)
+        write_shapefile_zip(layer, rows, stage / name[key, "shapefile"],
+                            naming.stem(layer.dataset, key, layer.as_of))
+        write_geopackage(layer, rows, stage / name[key, "geopackage"])
+    return [(name[k, f], k, f, counts[k]) for k in keys for f in naming.FEATURE_FORMATS] + [
+        (schemas[k], k, "xsd", None) for k in keys]
+
+
+def export_downloads(publication_root: Path, dataset: str, gpkg_path: Path, as_of: date,
+                     run_id: str, changes: list[Change], *, quiet: bool = True
+                     ) -> dict[str, Any]:
+    """Write all download files of ``dataset`` as of ``as_of`` and make them the served set.
+
+    Parameters
+    ----------
+    publication_root
+        The publication directory (``downloads/`` is created inside it).
+    dataset
+        ``poi`` or ``woningkwaliteitsbeleid``; also the feature table's name.
+    gpkg_path
+        The publication file just switched to (read only).
+    as_of, run_id
+        The run's as-of date and identifier, written into names and the manifest.
+    changes
+        (product, identifier, 'added'|'removed') of the run, for the change files.
+    quiet
+        No structured log lines on stderr when True.
+
+    Returns
+    -------
+    dict
+        The manifest of the new set (also at ``downloads/latest/manifest.json``).
+    """
+    started = time.perf_counter()
+    root = Path(publication_root)
+    generated_at = datetime.now(UTC).isoformat(timespec="seconds")
+    layer = read_layer(Path(gpkg_path), dataset)
+    if layer.as_of != as_of:
+        raise ValueError(f"{gpkg_path} is as of {layer.as_of}, not {as_of}")
+    stage = sets.new_staging(root, run_id)
+    written = _write_features(layer, stage, generated_at)
+    entries = [_entry(stage, n, layer, p, f, generated_at, run_id, c) for n, p, f, c in written]
+    change_names = {f: naming.changes_name(dataset, as_of, f)
+                    for f in ("changes-json", "changes-csv")}
+    n_changes = write_change_files(changes, dataset, as_of, run_id, generated_at,
+                                   stage / change_names["changes-json"],
+                                   stage / change_names["changes-csv"])
+    for fmt, name in change_names.items():
+        entries.append({**_entry(stage, name, layer, None, fmt, generated_at, run_id, None),
+                        "changes": n_changes})
+    previous = sets.latest_dir(root)
+    before = sets.read_manifest(previous) if previous else {}
+    kept = [e for e in before.get("files", []) if e["dataset"] != dataset]
+    if previous is not None:
+        sets.carry_over(previous, stage, [e["name"] for e in kept])
+    datasets = {k: v for k, v in before.get("datasets", {}).items() if k != dataset}
+    datasets[dataset] = {"as_of": as_of.isoformat(), "run_id": run_id,
+                         "generated_at": generated_at, "counts": layer.meta.get("counts", {}),
+                         "features": len(layer)}
+    set_date = max(date.fromisoformat(d["as_of"]) for d in datasets.values())
+    manifest = {"version": MANIFEST_VERSION, "set": f"{set_date.isoformat()}-{run_id}",
+                "set_date": set_date.isoformat(), "generated_at": generated_at,
+                "catalog": "catalog.jsonld", "datasets": dict(sorted(datasets.items())),
+                "files": sorted(kept + entries, key=lambda e: (e["dataset"], e["name"]))}
+    sets.seal_and_switch(root, stage, manifest, set_date, run_id)
+    if not quiet:
+        log_event("downloads.done", dataset=dataset, as_of=as_of.isoformat(), run_id=run_id,
+                  files=len(entries), seconds=round(time.perf_counter() - started, 2))
+    return manifest
+
+
+def prune_downloads(root: Path, keep_days: int, today: date) -> int:
+    """Remove download sets older than ``keep_days`` (never the served one); return how many.
+
+    ``root`` is the publication directory, as for :func:`export_downloads`.
+    """
+    return sets.prune(Path(root), keep_days, today)

@@ -1,0 +1,118 @@
+"""The one ASGI application: OGC API, WFS, lookup, viewer, health and metrics.
+
+``/ogc`` OGC API Features (pygeoapi), ``/wfs`` WFS 2.0, ``/api/v1/woningkwaliteit`` the parcel
+and address lookup, ``/downloads`` and ``/api/v1/changes`` the daily files and change sets,
+``/`` the citizen map viewer, ``/health`` and ``/metrics``.
+
+Run it with ``vlok-publisher serve`` (gunicorn + uvicorn workers) or any ASGI server::
+
+    uvicorn --factory publisher.serving.app:create_app_from_env
+
+Every route reads the publication through one
+:class:`~publisher.serving.publications.PublicationReader` per directory, so the daily publish
+job's pointer switch is visible to the next request, without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from http import HTTPStatus
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from publisher.downloads import routes as download_routes
+from publisher.serving import metrics
+from publisher.serving.lookup import routes as lookup_routes
+from publisher.serving.ogcapi.provider import reader_for
+from publisher.serving.ogcapi.routes import OgcApi
+from publisher.serving.publications import PublicationReader
+from publisher.serving.viewer import routes as viewer_routes
+
+LOGGER = logging.getLogger(__name__)
+
+#: Datasets /health reports on (the POI publication is the one that must exist).
+DATASETS = ("poi", "woningkwaliteitsbeleid")
+
+
+def create_app(publication_dir: Path | str | None = None, *,
+               base_url: str | None = None) -> Starlette:
+    """Build the application over a publication directory.
+
+    Parameters
+    ----------
+    publication_dir
+        The publish job's directory; default: setting ``publication_dir``
+        (``VLOK_PUBLICATION_DIR``).
+    base_url
+        Public URL of the server (scheme, host, port, path prefix without ``/ogc``), used in
+        every link. Default: the URL the client used (fine for one host; set it behind a
+        proxy that rewrites the host).
+    """
+    if publication_dir is None:
+        from publisher.config import load_settings
+
+        publication_dir = load_settings().publication_dir
+    root = Path(publication_dir)
+    reader = reader_for(root)
+    ogc = OgcApi(root, base_url=base_url)
+
+    async def health(request: Request) -> Response:
+        return _health(reader)
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return PlainTextResponse(metrics.exposition(),
+                                 media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    routes: list[BaseRoute] = [
+        Route("/health", health),
+        Route("/metrics", metrics_endpoint),
+        *ogc.routes(),
+        *_wfs_routes(reader),
+        *lookup_routes(reader),
+        *download_routes(root),
+        *viewer_routes(reader),  # "/" is the citizen map viewer
+    ]
+    app = Starlette(routes=routes)
+    app.add_middleware(metrics.MetricsMiddleware)
+    app.state.reader = reader
+    app.state.ogc = ogc
+    return app
+
+
+def create_app_from_env() -> Starlette:
+    """Factory for ASGI servers: settings and ``VLOK_BASE_URL`` from the environment."""
+    return create_app(os.environ.get("VLOK_PUBLICATION_DIR") or None,
+                      base_url=os.environ.get("VLOK_BASE_URL") or None)
+
+
+def _health(reader: PublicationReader) -> JSONResponse:
+    """Which publication serves each dataset; 503 while there is none."""
+    datasets = {}
+    try:
+        for name in DATASETS:
+            pub = reader.current(name)
+            datasets[name] = None if pub is None else {
+                "as_of": pub.as_of.isoformat(), "run_id": pub.run_id,
+                "features": pub.meta.get("features")}
+    except (OSError, ValueError, KeyError) as exc:  # unreadable pointer or file
+        LOGGER.error("publication unreadable: %s", exc)
+        return JSONResponse({"status": "unavailable", "error": "publication unreadable",
+                             "datasets": {}}, status_code=HTTPStatus.SERVICE_UNAVAILABLE)
+    loaded = any(d is not None for d in datasets.values())
+    return JSONResponse({"status": "ok" if loaded else "unavailable",
+                         "publication_loaded": loaded, "datasets": datasets},
+                        status_code=HTTPStatus.OK if loaded else HTTPStatus.SERVICE_UNAVAILABLE)
+
+
+def _wfs_routes(reader: PublicationReader) -> list[BaseRoute]:
+    """The WFS 2.0 at ``/wfs`` when its package is installed (another team builds it)."""
+    try:
+        from publisher.serving.wfs import routes as wfs_routes
+    except ImportError:
+        return []
+    return [Mount("/wfs", routes=wfs_routes(reader))]

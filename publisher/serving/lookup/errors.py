@@ -1,0 +1,56 @@
+"""The lookup's errors and their one rendering: RFC 7807 problem JSON.
+
+Why one module: code below the HTTP boundary raises :class:`Problem` (a ``ValueError`` with a
+message safe to show); :func:`problem_body` is the only place that turns it into the response
+body, so every 4xx/5xx of the lookup and the viewer's JSON endpoints looks the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class Problem(ValueError):
+    """A request the lookup cannot answer; ``detail`` names the offending value.
+
+    Parameters
+    ----------
+    code
+        Short, stable identifier of the kind of problem (becomes the ``type`` URN).
+    title
+        Human-readable summary of the kind of problem (the same for every instance).
+    detail
+        What exactly was wrong with this request, including the offending value.
+    status
+        HTTP status code.
+    extra
+        Additional members of the problem object (e.g. ``parameter``, ``format``).
+    """
+
+    def __init__(self, code: str, title: str, detail: str, status: int = 400,
+                 **extra: Any) -> None:
+        super().__init__(detail)
+        self.code, self.title, self.detail, self.status = code, title, detail, status
+        self.extra = extra
+
+
+def bad_parameter(parameter: str, detail: str, **extra: Any) -> Problem:
+    """A 400 about one query parameter (missing, repeated, conflicting or malformed)."""
+    return Problem("invalid-parameter", "Ongeldige of ontbrekende parameter", detail,
+                   parameter=parameter, **extra)
+
+
+def no_publication() -> Problem:
+    """A 503 before the first publish: nothing to answer from yet, try again later."""
+    return Problem("no-publication", "Nog geen publicatie",
+                   "There is no POI publication yet; the daily publish job has not run.",
+                   status=503)
+
+
+def problem_body(problem: Problem, instance: str) -> dict[str, Any]:
+    """The RFC 7807 object for ``problem`` raised while answering ``instance`` (a path)."""
+    return {"type": f"urn:vlok:problem:{problem.code}", "title": problem.title,
+            "status": problem.status, "detail": problem.detail, "instance": instance,
+            **problem.extra}

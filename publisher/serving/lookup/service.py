@@ -1,0 +1,161 @@
+"""The lookup itself, free of any web framework: query parameters in, a JSON-able dict out.
+
+Why framework-free (as pygeoapi's ``api/`` modules are): the Vastgoedinformatieplatform's
+contract is this function's input and output; tests exercise it without a server, and the
+Starlette adapter in :mod:`.routes` stays a few lines.
+
+An answer lists, per dwelling unit or building at the parcel or address, which of the three
+public facts apply. An empty list is an answer too ("no known facts as of the date"), never
+an error. Only allow-listed publication columns are read, so nothing personal can leak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from publisher.serving.lookup.address import Address, index_for, parse
+from publisher.serving.lookup.errors import Problem, bad_parameter, no_publication
+from publisher.serving.publications import Publication
+from publisher.store.identifiers import CAPAKEY_FORMAT, InvalidCapakey, validate_capakey
+
+#: The three public facts, in the order every answer lists them.
+PRODUCTS = ("Conformiteitsattest", "VlaamseInventarisOngeschikteOnbewoonbareWoningen",
+            "RegisterHerstelvorderingen")
+SOURCE = "Wonen-Vlaanderen"
+PARAMETERS = ("capakey", "adres", "adresid")
+#: Where the OGC API serves one feature (another engineer's routes; we only link to them).
+ITEM_PATH = "/ogc/collections/poi/items/{poid}"
+
+_COLUMNS = ('p."POID", p."PRODUCT", p."POITYPE", p."STRAAT", p."HUISNUMMER", p."BUSNUMMER", '
+            'p."POSTCODE", p."GEMEENTE", p."NISCODE", p."ADRESID", p."CAPAKEY"')
+
+
+def query_parameter(params: Sequence[tuple[str, str]]) -> tuple[str, str]:
+    """The one (name, value) the request asks by; a 400 when missing, repeated or mixed."""
+    names = [n for n, _ in params]
+    unknown = sorted({n for n in names if n not in PARAMETERS})
+    if unknown:
+        raise bad_parameter(unknown[0], f"unknown parameter {unknown[0]!r}: use exactly one of "
+                            "capakey, adres or adresid")
+    given = [(n, v) for n, v in params if n in PARAMETERS]
+    if not given:
+        raise bad_parameter("capakey", "missing parameter: use exactly one of capakey, adres "
+                            "or adresid")
+    if len(given) > 1:
+        raise bad_parameter(given[1][0], "conflicting parameters "
+                            f"{', '.join(sorted({n for n, _ in given}))}: use exactly one of "
+                            "capakey, adres or adresid, once")
+    name, value = given[0]
+    if not value.strip():
+        raise bad_parameter(name, f"parameter {name!r} is empty")
+    return name, value.strip()
+
+
+def check_capakey(value: str) -> str:
+    """The capakey in canonical form (upper case), or a 400 that states the format."""
+    try:
+        return validate_capakey(value.upper())
+    except InvalidCapakey:
+        raise Problem("invalid-capakey", "Ongeldige capakey",
+                      f"invalid capakey {value!r}: expected {CAPAKEY_FORMAT}",
+                      parameter="capakey", format=CAPAKEY_FORMAT,
+                      pattern="^[0-9]{5}[A-Z][0-9]{4}/[0-9]{2}[A-Z_0][0-9]{3}$",
+                      example="11004A0479/00N000") from None
+
+
+def _rows_by_capakey(pub: Publication, capakey: str) -> list[tuple]:
+    return pub.connect().execute(
+        f"SELECT {_COLUMNS} FROM poi_parcel k JOIN poi p ON p.\"POID\" = k.\"POID\" "
+        "WHERE k.\"CAPAKEY\" = ?", (capakey,)).fetchall()
+
+
+def _rows_by_fid(pub: Publication, addresses: list[Address]) -> list[tuple]:
+    fids = sorted({fid for a in addresses for fid in a.fids})
+    if not fids:
+        return []
+    marks = ", ".join("?" * len(fids))
+    return pub.connect().execute(
+        f"SELECT {_COLUMNS} FROM poi p WHERE p.fid IN ({marks})", fids).fetchall()
+
+
+def _address_label(straat: str, nr: str, bus: str | None, postcode: str, gemeente: str) -> str:
+    box = f" bus {bus}" if bus else ""
+    return f"{straat} {nr}{box}, {postcode} {gemeente}"
+
+
+def group_results(rows: list[tuple], base_url: str) -> list[dict[str, Any]]:
+    """One entry per unit or building: its address, parcel, and a yes/no per product.
+
+    Why group: a unit can carry two facts (a CA and, later, an inventory entry are separate
+    features); the platform wants one line per dwelling with the three answers side by side.
+    """
+    entries: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for poid, product, poitype, straat, nr, bus, postcode, gemeente, nis, adresid, capakey \
+            in rows:
+        ident = (poitype or "", adresid or poid, bus or "")
+        entry = entries.get(ident)
+        if entry is None:
+            entry = entries[ident] = {
+                "type": poitype,
+                "adres": {"volledig": _address_label(straat, nr, bus, postcode, gemeente),
+                          "straat": straat, "huisnummer": nr, "busnummer": bus,
+                          "postcode": postcode, "gemeente": gemeente, "niscode": nis,
+                          "adresid": adresid},
+                "capakey": capakey,
+                "producten": dict.fromkeys(PRODUCTS, False),
+                "features": []}
+        entry["producten"][product] = True
+        entry["features"].append({
+            "poid": poid, "product": product,
+            "href": base_url + ITEM_PATH.format(poid=poid)})
+    return sorted(entries.values(), key=lambda e: (
+        e["adres"]["postcode"] or "", e["adres"]["straat"] or "",
+        _house_order(e["adres"]["huisnummer"]), e["adres"]["busnummer"] or "",
+        e["type"] or ""))
+
+
+def _house_order(nr: str | None) -> tuple[int, str]:
+    digits = "".join(c for c in (nr or "") if c.isdigit())
+    return (int(digits) if digits else 0, nr or "")
+
+
+def lookup(pub: Publication | None, params: Sequence[tuple[str, str]],
+           base_url: str) -> dict[str, Any]:
+    """Answer one lookup request; raises :class:`Problem` for anything a client got wrong.
+
+    Parameters
+    ----------
+    pub
+        The POI publication serving now (None before the first publish: a 503).
+    params
+        The query string as (name, value) pairs, repeated names kept, so a repeated
+        parameter is reported rather than silently picking one.
+    base_url
+        Public scheme://host[/prefix] of the service, for the absolute feature links.
+    """
+    name, value = query_parameter(params)
+    if name == "capakey":
+        value = check_capakey(value)
+    if pub is None:
+        raise no_publication()
+    if name == "capakey":
+        rows = _rows_by_capakey(pub, value)
+    else:
+        index = index_for(pub.run_id, pub.connect())
+        if name == "adresid":
+            addresses = index.by_adresid(value)
+        else:
+            parsed = parse(value)
+            if parsed is None:
+                raise bad_parameter("adres", f"address {value!r} has no house number: write "
+                                    "street, number, optional box and place, e.g. "
+                                    "'Kerkstraat 12 bus 3, 9000 Gent'")
+            addresses = index.find(parsed)
+        rows = _rows_by_fid(pub, addresses)
+    results = group_results(rows, base_url)
+    found = {p for r in results for p, yes in r["producten"].items() if yes}
+    return {"vraag": {name: value}, "peildatum": pub.as_of.isoformat(), "bron": SOURCE,
+            "producten": {p: p in found for p in PRODUCTS},
+            "aantal": len(results), "resultaten": results}
+

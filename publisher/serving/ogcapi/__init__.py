@@ -1,0 +1,1 @@
+"""OGC API Features: pygeoapi with our publication provider, mounted at ``/ogc``."""

@@ -1,0 +1,80 @@
+"""The pygeoapi configuration and OpenAPI document of one deployment, built in memory.
+
+``pygeoapi-config.yml`` (repository root, or ``PYGEOAPI_CONFIG``) is a template: this module
+fills in the public URL and the publication directory, then asks pygeoapi to generate the
+OpenAPI document from it. Nothing is written to disk and no environment variable is needed,
+so one process can serve several apps (tests do) and every gunicorn worker builds the same.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+#: The template shipped with the product.
+TEMPLATE = Path(__file__).resolve().parents[3] / "pygeoapi-config.yml"
+#: Our provider's dotted path: the providers whose ``data`` is the publication directory.
+PROVIDER = "publisher.serving.ogcapi.provider.GeoPackagePublicationProvider"
+
+
+def load_template(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Read the YAML template (``PYGEOAPI_CONFIG`` overrides the shipped one)."""
+    source = Path(path or os.environ.get("PYGEOAPI_CONFIG") or TEMPLATE)
+    raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    return {k: v for k, v in raw.items() if not k.startswith("x-")}  # anchors only
+
+
+def build_config(publication_dir: str | os.PathLike[str], server_url: str,
+                 template: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A complete pygeoapi configuration for ``server_url`` (absolute, ending in ``/ogc``).
+
+    Parameters
+    ----------
+    publication_dir
+        The publish job's directory (``current.json`` and the GeoPackages).
+    server_url
+        Public URL of the OGC API landing page: every link pygeoapi writes starts with it.
+    template
+        An already loaded template (default: :func:`load_template`).
+    """
+    config = copy.deepcopy(template if template is not None else load_template())
+    config["server"]["url"] = server_url.rstrip("/")
+    for resource in config["resources"].values():
+        for provider in resource.get("providers", []):
+            if provider.get("name") == PROVIDER:
+                provider["data"] = str(Path(publication_dir).resolve())
+    return config
+
+
+#: Part 3 parameters of every items path (pygeoapi 0.21 does not declare them).
+FILTER_PARAMETERS = (
+    {"name": "filter", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "CQL2 text filter over the queryables, e.g. PRODUCT='Conformiteitsattest'."},
+    {"name": "filter-lang", "in": "query", "required": False,
+     "schema": {"type": "string", "enum": ["cql2-text"], "default": "cql2-text"}},
+    {"name": "filter-crs", "in": "query", "required": False,
+     "schema": {"type": "string", "format": "uri"},
+     "description": "CRS of geometry literals in the filter (default CRS84)."},
+)
+
+
+def build_openapi(config: dict[str, Any]) -> dict[str, Any]:
+    """Pygeoapi's OpenAPI 3.0 document for ``config``, limit default and maximum included.
+
+    Two corrections so the document describes exactly what is served: the Part 3 filter
+    parameters are added to every items path, and the process-job paths pygeoapi always lists
+    are dropped (we mount no processes).
+    """
+    from pygeoapi.openapi import get_oas
+
+    doc = get_oas(config, fail_on_invalid_collection=True)
+    doc["paths"] = {path: item for path, item in doc["paths"].items()
+                    if not path.startswith("/jobs")}
+    for path, item in doc["paths"].items():
+        if path.endswith("/items") and "get" in item:
+            item["get"]["parameters"].extend(copy.deepcopy(list(FILTER_PARAMETERS)))
+    return doc

@@ -1,0 +1,83 @@
+"""Rows of a page → GeoJSON feature dicts, in the requested CRS.
+
+The fast path reads the pre-rendered CRS84 fragment of each POI (``poi_fragment.geojson``,
+written at publish time by :mod:`publisher.publication.render`), so a default page shows
+exactly the bytes' content the downloads and the WFS were rendered from. Any other CRS, a
+property selection or the polygon dataset is built from the feature table, with every
+coordinate of the page transformed in one vectorized pyproj call.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import struct
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import shapely
+
+from publisher.publication.render import json_value
+from publisher.serving.ogcapi.cql import gpkg_to_shape
+from publisher.serving.ogcapi.crs import (
+    CRS84,
+    STORAGE_CRS,
+    coordinate_function,
+    transform_xy,
+)
+
+if TYPE_CHECKING:
+    from publisher.serving.ogcapi.provider import GeoPackagePublicationProvider
+
+
+#: Envelope length of a GeoPackage blob by its header's envelope indicator.
+_ENVELOPE = (0, 32, 48, 48, 64, 0, 0, 0)
+
+
+def target_crs(spec: Any) -> str:
+    """The CRS URI of the response: pygeoapi sends no transform when it is the storage CRS."""
+    return getattr(spec, "target_crs_uri", None) or STORAGE_CRS
+
+
+def page(db: sqlite3.Connection, provider: GeoPackagePublicationProvider, *, where: str,
+         params: list[Any], order: str, limit: int, offset: int, target_crs: str,
+         select: list[str], skip_geometry: bool) -> list[dict[str, Any]]:
+    """The features of one page, in ``order``."""
+    table = provider.table
+    if table == "poi" and target_crs == CRS84 and not select and not skip_geometry:
+        rows = db.execute(
+            f'SELECT f.geojson FROM "{table}" JOIN "{table}_fragment" AS f USING (fid) '
+            f"WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset])
+        return [json.loads(r[0]) for r in rows]
+    names = provider.mapping.names
+    cols = ", ".join(f'"{n}"' for n in names)
+    rows = db.execute(f'SELECT "{provider.geometry}", {cols} FROM "{table}" WHERE {where} '
+                      f"ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+    keep = [i for i, n in enumerate(names) if not select or n in select or
+            n == provider.id_field]
+    geometries = [None] * len(rows) if skip_geometry else _geometries(
+        [r[0] for r in rows], provider.mapping.geometry_type, target_crs)
+    out = []
+    for row, geometry in zip(rows, geometries, strict=True):
+        values = row[1:]
+        props = {names[i]: _value(provider, names[i], values[i]) for i in keep}
+        out.append({"type": "Feature", "id": values[names.index(provider.id_field)],
+                    "geometry": geometry, "properties": props})
+    return out
+
+
+def _value(provider: GeoPackagePublicationProvider, name: str, value: Any) -> Any:
+    if value is not None and provider.mapping.field(name).type == "boolean":
+        return bool(value)
+    return json_value(value)
+
+
+def _geometries(blobs: list[bytes | None], kind: str, target: str) -> list[Any]:
+    if kind == "Point":
+        xy = np.array([struct.unpack_from("<dd", b, 8 + _ENVELOPE[(b[3] >> 1) & 7] + 5)
+                       for b in blobs], dtype=float).reshape(-1, 2)
+        return [{"type": "Point", "coordinates": c} for c in transform_xy(xy, target).tolist()]
+    shapes = [gpkg_to_shape(b) if b else None for b in blobs]
+    present = [s for s in shapes if s is not None]
+    moved = iter(shapely.transform(present, coordinate_function(target)) if present else [])
+    return [shapely.geometry.mapping(next(moved)) if s is not None else None for s in shapes]

@@ -1,0 +1,80 @@
+"""CQL2 text parsed as CQL2, handed from the HTTP adapter to the provider for one request.
+
+pygeoapi 0.21 parses the ``filter`` parameter with its ECQL parser, which is not CQL2 (it
+rejects ``S_INTERSECTS``, ``CASEI``, ``TIMESTAMP`` …; CLIENTS.md asks for CQL2 via pygeofilter's
+``cql2_text``). So the adapter parses ``filter`` itself, answers a parse error with a 400
+naming the problem, and passes the AST to the provider in this context variable instead of
+the raw text (pygeoapi then sees no ``filter``). The variable is set per request in the
+adapter's task context and copied into the worker thread that runs pygeoapi, so requests
+never see each other's filters. A CQL2 JSON body still reaches the provider as ``filterq``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
+
+from publisher.serving.ogcapi.crs import CRS84, SUPPORTED_CRS
+from publisher.serving.ogcapi.spatial import AreaError, bbox_shape, check_crs, parse_bbox
+
+#: Parameters of an items request that the adapter handles instead of pygeoapi.
+OWN_PARAMS = ("filter", "filter-lang", "filter-crs", "bbox", "bbox-crs")
+#: ``filter-lang`` values meaning CQL2 text (the last two are older drafts' names).
+TEXT_LANGS = (None, "cql2-text", "cql-text")
+
+
+class FilterError(ValueError):
+    """The ``filter`` / ``filter-lang`` / ``filter-crs`` parameters cannot be used."""
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    """A parsed filter, the CRS of its geometry literals, and the bbox as a storage area."""
+
+    node: Any = None
+    crs: str = CRS84
+    area: Any = None  # shapely geometry in EPSG:31370, from bbox + bbox-crs
+
+
+current_filter: ContextVar[RequestFilter | None] = ContextVar("vlok_cql2_filter", default=None)
+
+
+def request_filter(params: Mapping[str, str]) -> RequestFilter:
+    """The ``filter*`` and ``bbox*`` parameters of an items request, parsed and checked.
+
+    The bbox is handled here too (not by pygeoapi) so that ``bbox-crs`` is transformed as an
+    area, not as two corners (see :mod:`.spatial`).
+    """
+    area = None
+    if "bbox" in params:
+        try:
+            crs = check_crs(params.get("bbox-crs") or CRS84, "bbox-crs")
+            area = bbox_shape(parse_bbox(params["bbox"]), crs)
+        except AreaError as exc:
+            raise FilterError(str(exc)) from None
+    elif "bbox-crs" in params:
+        raise FilterError("bbox-crs given without bbox")
+    if "filter" not in params:
+        return RequestFilter(area=area)
+    parsed = parse_filter(params["filter"], params.get("filter-lang"), params.get("filter-crs"))
+    return RequestFilter(parsed.node, parsed.crs, area)
+
+
+def parse_filter(text: str, lang: str | None, crs: str | None) -> RequestFilter:
+    """Parse ``filter`` as CQL2 text, with a message that names what is wrong."""
+    if lang not in TEXT_LANGS:
+        raise FilterError(f"filter-lang {lang!r} is not supported: use cql2-text "
+                          "(or POST a cql2-json body)")
+    if crs is not None and crs not in SUPPORTED_CRS:
+        raise FilterError(f"filter-crs {crs!r} is not supported: use one of "
+                          f"{', '.join(SUPPORTED_CRS)}")
+    try:
+        node = parse_cql2_text(text)
+    except Exception as exc:  # lark raises many kinds; all mean "not CQL2 text"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise FilterError(f"filter is not valid CQL2 text: {first}") from None
+    return RequestFilter(node, crs or CRS84)

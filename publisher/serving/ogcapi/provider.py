@@ -1,0 +1,208 @@
+"""A pygeoapi feature provider over our publication GeoPackages, read with plain ``sqlite3``.
+
+Why our own: pygeoapi's stock SQLiteGPKG provider needs SpatiaLite, which the service's Python
+cannot load; and ours asks :class:`~publisher.serving.publications.PublicationReader` for the
+current file on every request, so a new daily publication is served without a restart.
+
+Configured by dotted class path in ``pygeoapi-config.yml``::
+
+    providers:
+      - type: feature
+        name: publisher.serving.ogcapi.provider.GeoPackagePublicationProvider
+        data: <publication directory>
+        id_field: POID
+        options: {dataset: poi, product: Conformiteitsattest}   # product is optional
+
+Every page is one indexed read: filters (``PRODUCT``, CQL2, bbox via the R-tree) become one
+``WHERE``; the default order is ``fid`` (publication order) and any ``sortby`` ends with the
+identifier, so paging is a total order. Counts are exact (one indexed ``count(*)``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from pygeoapi.provider.base import (
+    BaseProvider,
+    ProviderGenericError,
+    ProviderInvalidQueryError,
+    ProviderItemNotFoundError,
+)
+
+from publisher.extract.mapping import load_mapping
+from publisher.serving import metrics
+from publisher.serving.ogcapi import cql, features
+from publisher.serving.ogcapi.filtering import current_filter
+from publisher.serving.publications import Publication, PublicationReader
+
+LOGGER = logging.getLogger(__name__)
+
+#: JSON Schema types of the mapping's field types (what /queryables and /schema show).
+_JSON_TYPES = {"string": {"type": "string"}, "integer": {"type": "integer"},
+               "real": {"type": "number"}, "date": {"type": "string", "format": "date"},
+               "boolean": {"type": "boolean"}}
+
+_readers: dict[Path, PublicationReader] = {}
+_readers_lock = threading.Lock()
+
+
+class PublicationUnavailable(ProviderGenericError):
+    """No publication of the dataset exists yet: the service is up but has nothing to serve."""
+
+    ogc_exception_code = "ServiceUnavailable"
+    http_status_code = HTTPStatus.SERVICE_UNAVAILABLE
+    default_msg = "no publication is available yet"
+
+
+def reader_for(root: str | Path) -> PublicationReader:
+    """One reader per publication directory and process (pygeoapi builds a provider per call)."""
+    key = Path(root).resolve()
+    with _readers_lock:
+        if key not in _readers:
+            _readers[key] = PublicationReader(key)
+        return _readers[key]
+
+
+class GeoPackagePublicationProvider(BaseProvider):
+    """Features of one published dataset, optionally restricted to one ``PRODUCT``."""
+
+    def __init__(self, provider_def: dict[str, Any]) -> None:
+        super().__init__(provider_def)
+        options = self.options or {}
+        self.dataset: str = options.get("dataset", "poi")
+        self.product: str | None = options.get("product")
+        self.mapping = load_mapping(self.dataset)
+        self.table = self.dataset
+        self.geometry = self.mapping.geometry_name
+        self.rtree = f"rtree_{self.table}_{self.geometry}"
+        self.id_field = self.id_field or ("POID" if self.dataset == "poi" else "NISCODE")
+        self.reader = reader_for(self.data)
+        self._fields = self.get_fields()
+
+    # -- metadata ---------------------------------------------------------------------------
+
+    def get_fields(self) -> dict[str, dict[str, Any]]:
+        """Fields from the mapping (the allow-list), so they exist before any publication."""
+        return {f.name: {**_JSON_TYPES[f.type], "title": f.name, "description": f.description}
+                for f in self.mapping.fields}
+
+    def get_schema(self, schema_type: Any = None) -> tuple[str, dict[str, Any]]:
+        """JSON Schema of a feature (``/collections/{id}/schema``)."""
+        props = {k: dict(v) for k, v in self._fields.items()}
+        props[self.geometry] = {"$ref": f"https://geojson.org/schema/{self.mapping.geometry_type}"
+                                        ".json", "x-ogc-role": "primary-geometry"}
+        props[self.id_field]["x-ogc-role"] = "id"
+        return "application/schema+json", {"type": "object", "properties": props}
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def query(self, offset: int = 0, limit: int = 10, resulttype: str = "results",
+              bbox: list[float] | None = None, datetime_: str | None = None,
+              properties: list[tuple[str, str]] | None = None,
+              sortby: list[dict[str, str]] | None = None,
+              select_properties: list[str] | None = None, skip_geometry: bool = False,
+              q: str | None = None, filterq: Any = None, crs_transform_spec: Any = None,
+              **kwargs: Any) -> dict[str, Any]:
+        """One page of features and the exact number matched (OGC API Features, Part 1–3)."""
+        pub = self._publication()
+        db = pub.connect()
+        where, params = self._where(bbox or [], properties or [], filterq)
+        matched = db.execute(f'SELECT count(*) FROM "{self.table}" WHERE {where}',
+                             params).fetchone()[0]
+        out: dict[str, Any] = {"type": "FeatureCollection", "features": [],
+                               "numberMatched": matched, "numberReturned": 0}
+        if resulttype == "hits":
+            return out
+        order = self._order(sortby or [])
+        target = features.target_crs(crs_transform_spec)
+        out["features"] = features.page(
+            db, self, where=where, params=params, order=order, limit=limit, offset=offset,
+            target_crs=target, select=select_properties or [], skip_geometry=skip_geometry)
+        out["numberReturned"] = len(out["features"])
+        metrics.FEATURES_SERVED.inc(len(out["features"]), collection=self.name_label)
+        return out
+
+    def get(self, identifier: str, **kwargs: Any) -> dict[str, Any]:
+        """The feature whose identifier is ``identifier`` (404 otherwise)."""
+        pub = self._publication()
+        where, params = self._where([], [(self.id_field, identifier)], None)
+        found = features.page(pub.connect(), self, where=where, params=params, order="fid",
+                              limit=1, offset=0,
+                              target_crs=features.target_crs(kwargs.get("crs_transform_spec")),
+                              select=[], skip_geometry=False)
+        if not found:
+            raise ProviderItemNotFoundError(user_msg=f"no feature {identifier!r} in this "
+                                                     "collection")
+        metrics.FEATURES_SERVED.inc(1, collection=self.name_label)
+        return found[0]
+
+    @property
+    def name_label(self) -> str:
+        """Metric label of this collection (its product, or the dataset)."""
+        return self.product or self.dataset
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _publication(self) -> Publication:
+        pub = self.reader.current(self.dataset)
+        if pub is None:
+            raise PublicationUnavailable(user_msg=f"no {self.dataset} publication is "
+                                                  "available yet")
+        cql.register_functions(pub.connect())
+        return pub
+
+    def _where(self, bbox: list[float], properties: list[tuple[str, str]],
+               filterq: Any) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.product:
+            clauses.append('"PRODUCT" = ?')
+            params.append(self.product)
+        if bbox:
+            minx, miny, maxx, maxy = _finite_box(bbox)
+            clauses.append(f'fid IN (SELECT id FROM "{self.rtree}" WHERE maxx >= ? AND '
+                           "minx <= ? AND maxy >= ? AND miny <= ?)")
+            params += [minx, maxx, miny, maxy]
+        for name, value in properties:
+            if name in self._fields:
+                clauses.append(f'"{name}" = ?')
+                params.append(value)
+        extra = current_filter.get()
+        if extra is not None and extra.area is not None:
+            area = cql.area_sql(extra.area, rtree=self.rtree, geometry=self.geometry)
+            clauses.append(area.sql)
+            params += area.params
+        node, filter_crs = (filterq, None) if filterq is not None else (
+            (extra.node, extra.crs) if extra else (None, None))
+        if node is not None:
+            try:
+                sql = cql.to_sql(node, table=self.table, rtree=self.rtree,
+                                 geometry=self.geometry, fields=frozenset(self._fields),
+                                 **({"filter_crs": filter_crs} if filter_crs else {}))
+            except (cql.FilterNotSupported, ValueError) as exc:
+                raise ProviderInvalidQueryError(user_msg=str(exc)) from exc
+            clauses.append(sql.sql)
+            params += sql.params
+        return (" AND ".join(clauses) or "1=1"), params
+
+    def _order(self, sortby: list[dict[str, str]]) -> str:
+        if not sortby:
+            return "fid"
+        terms = [f'"{s["property"]}" {"DESC" if s["order"] == "-" else "ASC"}' for s in sortby
+                 if s["property"] in self._fields]
+        if self.id_field not in {s["property"] for s in sortby}:
+            terms.append(f'"{self.id_field}" ASC')
+        return ", ".join([*terms, "fid"])
+
+
+def _finite_box(bbox: list[float]) -> tuple[float, float, float, float]:
+    """A bbox pygeoapi transformed to storage; out-of-domain corners become unbounded."""
+    values = [float(v) for v in (bbox[:2] + bbox[3:5] if len(bbox) == 6 else bbox)]
+    lows = [v if math.isfinite(v) else -math.inf for v in values[:2]]
+    highs = [v if math.isfinite(v) else math.inf for v in values[2:]]
+    return lows[0], lows[1], highs[0], highs[1]

@@ -1,0 +1,213 @@
+"""The Starlette adapter of pygeoapi's framework-free API functions, mounted at ``/ogc``.
+
+Why not mount ``pygeoapi.starlette_app``: that module reads ``PYGEOAPI_CONFIG`` and
+``PYGEOAPI_OPENAPI`` when imported and keeps one global API, so one process could serve one
+configuration only, fixed before the app factory runs. pygeoapi keeps its protocol logic in
+``pygeoapi.api`` (request in, ``(headers, status, body)`` out); this module is the same thin
+adapter as theirs, built per app, plus three things CLIENTS.md needs that pygeoapi 0.21 lacks:
+
+- ``filter`` is parsed as CQL2 text (see :mod:`.filtering`), not as ECQL;
+- ``next``/``prev`` links exist exactly when more results exist (pygeoapi #1237 adds ``next``
+  on a full last page) and keep every query parameter including ``f`` (pygeoapi #2175);
+- when no base URL is configured, links are absolute for the host the client used.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import anyio.to_thread
+import pygeoapi
+import pygeoapi.api as core_api
+import pygeoapi.api.itemtypes as itemtypes_api
+from pygeoapi.api import API, APIRequest, evaluate_limit
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from publisher.serving.ogcapi.config import build_config, build_openapi, load_template
+from publisher.serving.ogcapi.filtering import (
+    OWN_PARAMS,
+    FilterError,
+    current_filter,
+    request_filter,
+)
+
+LOGGER = logging.getLogger(__name__)
+
+#: Where pygeoapi is mounted in the app.
+PREFIX = "/ogc"
+#: Distinct origins an app without a fixed base URL keeps an API for (bounded: Host is input).
+MAX_ORIGINS = 8
+_STATIC = Path(pygeoapi.__file__).parent / "static"
+
+ApiFunction = Callable[..., tuple[dict[str, str], int, Any]]
+
+
+def problem(status: int, code: str, description: str) -> JSONResponse:
+    """An error in pygeoapi's JSON shape (``code``/``type``/``description``)."""
+    return JSONResponse({"code": code, "type": code, "description": description},
+                        status_code=status)
+
+
+class OgcApi:
+    """pygeoapi over one publication directory, as Starlette routes."""
+
+    def __init__(self, publication_dir: str | Path, base_url: str | None = None) -> None:
+        self.publication_dir = Path(publication_dir)
+        self.base_url = base_url.rstrip("/") if base_url else None
+        self._template = load_template()
+        self._apis: OrderedDict[str, API] = OrderedDict()
+
+    # -- pygeoapi API per public URL ------------------------------------------------------
+
+    def api_for(self, request: Request) -> API:
+        """The pygeoapi API whose links start with this request's public URL."""
+        root = self.base_url or f"{request.url.scheme}://{request.url.netloc}"
+        server_url = root + PREFIX
+        api = self._apis.get(server_url)
+        if api is None:
+            config = build_config(self.publication_dir, server_url, self._template)
+            api = API(config, build_openapi(config))
+            self._apis[server_url] = api
+            while len(self._apis) > MAX_ORIGINS:
+                self._apis.popitem(last=False)
+        return api
+
+    # -- routes -----------------------------------------------------------------------------
+
+    def routes(self) -> list[BaseRoute]:
+        """``/ogc`` and everything below it."""
+        def call(fn: ApiFunction, *names: str, items: bool = False
+                 ) -> Callable[[Request], Awaitable[Response]]:
+            async def endpoint(request: Request) -> Response:
+                return await self._execute(request, fn, [request.path_params[n] for n in names],
+                                           items=items)
+            return endpoint
+
+        landing = call(core_api.landing_page)
+        api_routes = [
+            Route("/", landing),
+            Route("/openapi", call(core_api.openapi_)),
+            Route("/conformance", call(core_api.conformance)),
+            Route("/collections", call(core_api.describe_collections)),
+            Route("/collections/{cid}/queryables",
+                  call(itemtypes_api.get_collection_queryables, "cid")),
+            Route("/collections/{cid}/schema", call(core_api.get_collection_schema, "cid")),
+            Route("/collections/{cid}/items",
+                  call(itemtypes_api.get_collection_items, "cid", items=True),
+                  methods=["GET", "POST"]),
+            Route("/collections/{cid}/items/{iid}",
+                  call(itemtypes_api.get_collection_item, "cid", "iid")),
+            Route("/collections/{cid}", call(core_api.describe_collections, "cid")),
+            Mount("/static", StaticFiles(directory=_STATIC)),
+        ]
+        return [Route(PREFIX, landing), Mount(PREFIX, routes=api_routes)]
+
+    # -- one call ---------------------------------------------------------------------------
+
+    async def _execute(self, request: Request, fn: ApiFunction, args: list[str], *,
+                       items: bool) -> Response:
+        api = self.api_for(request)
+        scope = request.scope
+        token = None
+        q = request.query_params
+        if items and (message := _crashing_parameter(q)):
+            return problem(HTTPStatus.BAD_REQUEST, "InvalidParameterValue", message)
+        if items and any(k in q for k in OWN_PARAMS):
+            try:
+                parsed = request_filter(q)
+            except FilterError as exc:
+                return problem(HTTPStatus.BAD_REQUEST, "InvalidParameterValue", str(exc))
+            kept = [(k, v) for k, v in q.multi_items() if k not in OWN_PARAMS]
+            scope = {**request.scope, "query_string": urlencode(kept).encode()}
+            token = current_filter.set(parsed)
+        try:
+            api_request = await APIRequest.from_starlette(Request(scope, request.receive),
+                                                          api.locales)
+            if not items and not api_request.is_valid():
+                headers, status, content = api.get_format_exception(api_request)
+            else:
+                ctx = contextvars.copy_context()
+                headers, status, content = await anyio.to_thread.run_sync(
+                    ctx.run, fn, api, api_request, *args)
+        except Exception:  # a bug, not bad input: log it, never show a stack trace
+            LOGGER.exception("OGC API request failed: %s", request.url)
+            return problem(HTTPStatus.INTERNAL_SERVER_ERROR, "NoApplicableCode",
+                           "internal error (logged)")
+        finally:
+            if token is not None:
+                current_filter.reset(token)
+        if items and status == HTTPStatus.OK and "json" in headers.get("Content-Type", "") \
+                and "ld+json" not in headers.get("Content-Type", ""):
+            content = self._fix_paging_links(api, request, args[0], content)
+        return _to_response(headers, status, content)
+
+    def _fix_paging_links(self, api: API, request: Request, collection: str,
+                          content: str | bytes) -> str:
+        """Rebuild the paging and format links with every parameter the client sent.
+
+        ``next``/``prev`` appear exactly when due; pygeoapi never saw ``filter``/``bbox``.
+        """
+        doc = json.loads(content)
+        params = list(request.query_params.multi_items())
+        try:
+            offset = max(int(request.query_params.get("offset") or 0), 0)
+            limit = evaluate_limit(request.query_params.get("limit"),
+                                   api.config["server"].get("limits", {}),
+                                   api.config["resources"][collection].get("limits", {}))
+        except ValueError:
+            return content if isinstance(content, str) else content.decode()
+        base = f"{api.get_collections_url()}/{collection}/items"
+        links = []
+        for link in doc.get("links", []):
+            if link.get("rel") in ("next", "prev"):
+                continue
+            if link.get("href", "").startswith(base + "?"):  # self/alternate: f + every param
+                fmt = parse_qs(urlsplit(link["href"]).query).get("f", [""])[0]
+                kept = [("f", fmt), *((k, v) for k, v in params if k != "f")]
+                link["href"] = f"{base}?{urlencode(kept)}"
+            links.append(link)
+
+        def href(new_offset: int) -> str:
+            kept = [(k, v) for k, v in params if k != "offset"] + [("offset", str(new_offset))]
+            return f"{base}?{urlencode(kept)}"
+
+        matched = doc.get("numberMatched")
+        if offset > 0:
+            links.append({"type": "application/geo+json", "rel": "prev", "title": "Items (prev)",
+                          "href": href(max(0, offset - limit))})
+        if matched is not None and offset + doc.get("numberReturned", 0) < matched:
+            links.append({"type": "application/geo+json", "rel": "next", "title": "Items (next)",
+                          "href": href(offset + limit)})
+        doc["links"] = links
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def _crashing_parameter(params: Any) -> str | None:
+    """Values pygeoapi 0.21 fails on with a 500 instead of a 400 (found by fuzzing)."""
+    sortby = params.get("sortby")
+    if sortby is not None and any(t.strip("+- ") == "" for t in sortby.split(",")):
+        return f"sortby {sortby!r} has an empty property name"
+    return None
+
+
+def _to_response(headers: dict[str, str], status: int, content: Any) -> Response:
+    """Pygeoapi's result → a Starlette response with pygeoapi's headers."""
+    if headers.get("Content-Type") == "text/html":
+        response: Response = HTMLResponse(content=content, status_code=status)
+    elif isinstance(content, dict):
+        response = JSONResponse(content, status_code=status)
+    else:
+        response = Response(content, status_code=status)
+    response.headers.update(headers)
+    return response

@@ -1,0 +1,68 @@
+"""Install the viewer's front-end libraries from npm and copy their dist files into ``static/``.
+
+Why a build step: the viewer must load nothing from a CDN (privacy, and a map that keeps working
+when a third party does not), so Leaflet and leaflet.markercluster are served from
+``static/vendor/``. The versions are pinned in ``package.json``/``package-lock.json``;
+``npm ci`` installs exactly the locked tree. Run it once when the product is set up::
+
+    .venv/bin/python -m publisher.serving.viewer.build
+
+It is idempotent: with ``--if-missing`` it does nothing when every vendored file is present.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+VENDOR = HERE / "static" / "vendor"
+
+#: npm package → files (relative to the package) copied into ``static/vendor/<package>/``.
+DIST_FILES: dict[str, tuple[str, ...]] = {
+    "leaflet": ("dist/leaflet.js", "dist/leaflet.js.map", "dist/leaflet.css",
+                "dist/images/layers.png", "dist/images/layers-2x.png",
+                "dist/images/marker-icon.png", "dist/images/marker-icon-2x.png",
+                "dist/images/marker-shadow.png", "LICENSE"),
+    "leaflet.markercluster": ("dist/leaflet.markercluster.js",
+                              "dist/leaflet.markercluster.js.map",
+                              "dist/MarkerCluster.css", "dist/MarkerCluster.Default.css",
+                              "MIT-LICENCE.txt"),
+}
+
+
+def vendored() -> list[Path]:
+    """Where each vendored file lands (``dist/`` is dropped so CSS keeps ``images/`` beside)."""
+    return [VENDOR / pkg / f.removeprefix("dist/") for pkg, files in DIST_FILES.items()
+            for f in files]
+
+
+def is_built() -> bool:
+    """Whether every vendored file is in place."""
+    return all(p.is_file() for p in vendored())
+
+
+def build(npm: str = "npm") -> None:
+    """``npm ci`` in this directory, then copy the dist files into ``static/vendor/``."""
+    subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=HERE,
+                   check=True)
+    for pkg, files in DIST_FILES.items():
+        for name in files:
+            target = VENDOR / pkg / name.removeprefix("dist/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(HERE / "node_modules" / pkg / name, target)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``[--if-missing]``."""
+    args = sys.argv[1:] if argv is None else argv
+    if "--if-missing" in args and is_built():
+        return 0
+    build()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,118 @@
+"""The viewer's routes: the page at ``/``, its static files, and the map's two JSON endpoints.
+
+``/api/v1/kaart`` (points), ``/api/v1/kaart/gemeenten`` (outlines) and ``/api/v1/adressen``
+(address suggestions) are the viewer's own, so the map works without the OGC API or the WFS.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from publisher.serving.lookup.address import index_for
+from publisher.serving.lookup.errors import Problem, bad_parameter, no_publication
+from publisher.serving.lookup.routes import unavailable
+from publisher.serving.lookup.web import json_response, problem_response, public_base
+from publisher.serving.publications import PublicationReader
+from publisher.serving.viewer import mapdata
+from publisher.serving.viewer.page import render_page
+from publisher.serving.viewer.settings import load_viewer_settings
+
+STATIC = Path(__file__).resolve().parent / "static"
+MAX_SUGGESTIONS = 20
+
+
+def _bytes_response(request: Request, body: mapdata.Body, run_id: str,
+                    media_type: str = "application/geo+json") -> Response:
+    """A cached body, gzipped when the client accepts it, revalidated by run id."""
+    etag = f'"{run_id}"'
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=300", "Vary": "Accept-Encoding"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(body.gz, media_type=media_type,
+                        headers={**headers, "Content-Encoding": "gzip"})
+    return Response(body.raw, media_type=media_type, headers=headers)
+
+
+def routes(reader: PublicationReader) -> list[BaseRoute]:
+    """The viewer's routes over the publications ``reader`` serves."""
+    settings = load_viewer_settings()
+    cache = mapdata.Cache()
+
+    async def page(request: Request) -> Response:
+        html, csp = render_page(reader.current("poi"), public_base(request), settings)
+        return Response(html, media_type="text/html; charset=utf-8",
+                        headers={"Content-Security-Policy": csp,
+                                 "Cache-Control": "no-cache",
+                                 "X-Content-Type-Options": "nosniff"})
+
+    async def kaart(request: Request) -> Response:
+        try:
+            q = request.query_params
+            product = mapdata.parse_product(q.get("product"))
+            bbox = mapdata.parse_bbox(q.get("bbox"))
+            pub = reader.current("poi")
+            if pub is None:
+                raise no_publication()
+            if bbox is None:
+                body = cache.get(pub, f"points:{product}",
+                                 lambda: mapdata.points(pub.connect(), product, None))
+                return _bytes_response(request, body, pub.run_id)
+            return json_response(mapdata.points(pub.connect(), product, bbox),
+                                 media_type="application/geo+json")
+        except Problem as problem:
+            return problem_response(problem, request)
+        except sqlite3.DatabaseError:
+            return problem_response(unavailable(), request)
+
+    async def gemeenten(request: Request) -> Response:
+        pub = reader.current(mapdata.POLICY_LAYER)
+        if pub is None:  # no policy dataset: the map shows the points on a plain background
+            return json_response({"type": "FeatureCollection", "features": []},
+                                 media_type="application/geo+json")
+        try:
+            body = cache.get(pub, "outlines", lambda: mapdata.outlines(pub.connect()))
+        except (sqlite3.DatabaseError, ValueError):
+            return problem_response(unavailable(), request)
+        return _bytes_response(request, body, pub.run_id)
+
+    async def adressen(request: Request) -> Response:
+        try:
+            text = request.query_params.get("q", "")
+            if len(text) > 200:
+                raise bad_parameter("q", "parameter 'q' is longer than 200 characters")
+            limit_text = request.query_params.get("limit", "10")
+            if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_SUGGESTIONS:
+                raise bad_parameter("limit", f"invalid limit {limit_text!r}: expected an "
+                                    f"integer from 1 to {MAX_SUGGESTIONS}")
+            pub = reader.current("poi")
+            if pub is None:
+                raise no_publication()
+            index = index_for(pub.run_id, pub.connect())
+            found = index.suggest(text, int(limit_text))
+        except Problem as problem:
+            return problem_response(problem, request)
+        except sqlite3.DatabaseError:
+            return problem_response(unavailable(), request)
+        out = []
+        for a in found:
+            here = index.with_building([a])
+            out.append({"label": a.label, "adresid": a.adresid, "lon": a.lon, "lat": a.lat,
+                        "features": [{"poid": poid, "product": product, "adres": b.label}
+                                     for b in here for _, poid, product in b.features]})
+        return json_response({"q": text, "peildatum": pub.as_of.isoformat(), "adressen": out},
+                             headers={"Cache-Control": "public, max-age=300"})
+
+    return [
+        Route("/", page, methods=["GET"], name="viewer"),
+        Route("/api/v1/kaart", kaart, methods=["GET"], name="viewer_kaart"),
+        Route("/api/v1/kaart/gemeenten", gemeenten, methods=["GET"], name="viewer_gemeenten"),
+        Route("/api/v1/adressen", adressen, methods=["GET"], name="viewer_adressen"),
+        Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+    ]

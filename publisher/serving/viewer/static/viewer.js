@@ -1,0 +1,282 @@
+/* Citizen map viewer: layers per product with clustering, address search, popups, list view.
+ * Everything it loads comes from this server (see build.py for the vendored Leaflet). */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("config").textContent);
+  var PRODUCTS = config.producten;
+  var FLANDERS = [[50.68, 2.54], [51.51, 5.92]];
+  var state = { layers: {}, features: {}, markers: {}, search: null, view: "kaart" };
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") { node.textContent = attrs[k]; } else { node.setAttribute(k, attrs[k]); }
+    });
+    (children || []).forEach(function (c) { if (c) { node.appendChild(c); } });
+    return node;
+  }
+
+  /* One fact in plain words: the same element in a popup and in the list. */
+  function factElement(product, poid, adres) {
+    var t = PRODUCTS[product];
+    var more = el("p", {}, [
+      el("a", { href: t.meer, rel: "noopener", text: "Meer uitleg op vlaanderen.be" }),
+      document.createTextNode(" · "),
+      el("a", { href: config.ogcItem + encodeURIComponent(poid), text: "Gegevens (OGC API)" })
+    ]);
+    return el("article", { "class": "feit " + t.code, "data-poid": poid, "data-product": product }, [
+      el("h3", {}, [el("span", { "class": "symbool " + t.code, "aria-hidden": "true", text: t.letter }),
+        el("span", { text: t.titel })]),
+      el("p", { "class": "adres", text: adres }),
+      el("p", { text: t.feit }),
+      el("p", { text: t.wat }),
+      el("p", {}, [el("strong", { text: "Wat betekent dit voor u? " }), document.createTextNode(t.betekenis)]),
+      el("p", { "class": "meta", text: "Toestand op " + config.peildatumTekst + " · Bron: " + config.bron }),
+      more
+    ]);
+  }
+
+  function factsElement(facts) {
+    var box = el("div", { "class": "feiten" });
+    facts.forEach(function (f) { box.appendChild(factElement(f.product, f.poid, f.adres)); });
+    return box;
+  }
+
+  /* ---- map ---- */
+  var map = L.map("kaart", { zoomControl: true, zoomSnap: 0.25, minZoom: 6.5, maxZoom: 19, keyboard: true,
+    maxBounds: [[49.9, 1.5], [52.2, 7.0]] });
+  map.fitBounds(FLANDERS);
+  map.attributionControl.setPrefix(false);
+  if (config.basemap) {
+    L.tileLayer(config.basemap, { maxZoom: 19, attribution: config.attributie || "" }).addTo(map);
+  }
+  fetch("/api/v1/kaart/gemeenten").then(function (r) { return r.ok ? r.json() : null; })
+    .then(function (data) {
+      if (!data || !data.features.length) { return; }
+      L.geoJSON(data, { interactive: false, style: { color: "#7d8a96", weight: 1, fill: true,
+        fillColor: "#ffffff", fillOpacity: config.basemap ? 0 : 0.7, className: "gemeente" } })
+        .addTo(map).bringToBack();
+    }).catch(function () { /* outlines are decoration: the points still show */ });
+
+  function clusterIcon(code, title) {
+    return function (cluster) {
+      var n = cluster.getChildCount();
+      var size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 44 : 52;
+      return L.divIcon({ html: String(n), className: "groep " + code, iconSize: [size, size] });
+    };
+  }
+
+  function markerIcon(t) {
+    return L.divIcon({ html: t.letter, className: "punt " + t.code, iconSize: [20, 20] });
+  }
+
+  function loadProduct(product) {
+    var t = PRODUCTS[product];
+    var group = L.markerClusterGroup({ iconCreateFunction: clusterIcon(t.code, t.titel),
+      chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 45,
+      spiderfyOnMaxZoom: true, disableClusteringAtZoom: 18 });
+    group.on("animationend spiderfied", labelClusters);
+    state.layers[product] = group;
+    map.addLayer(group);
+    return fetch("/api/v1/kaart?product=" + encodeURIComponent(product))
+      .then(function (r) { if (!r.ok) { throw new Error("kaart " + r.status); } return r.json(); })
+      .then(function (data) {
+        var markers = data.features.map(function (f) {
+          var c = f.geometry.coordinates;
+          var m = L.marker([c[1], c[0]], { icon: markerIcon(t), title: t.titel + ": " + f.properties.adres,
+            keyboard: true, riseOnHover: true });
+          m.feature = f;
+          m.bindPopup(function () {
+            return factsElement([{ product: product, poid: f.id, adres: f.properties.adres }]);
+          }, { maxWidth: 320 });
+          state.markers[f.id] = m;
+          return m;
+        });
+        state.features[product] = data.features;
+        group.addLayers(markers);
+        labelClusters();
+      });
+  }
+
+  /* Clusters are buttons for the keyboard; give them a name a screen reader can say. */
+  function labelClusters() {
+    Object.keys(state.layers).forEach(function (product) {
+      var t = PRODUCTS[product];
+      state.layers[product].eachLayer(function () {});
+      document.querySelectorAll(".groep." + t.code).forEach(function (node) {
+        node.setAttribute("aria-label", node.textContent + " × " + t.titel + ", inzoomen");
+      });
+    });
+  }
+  map.on("zoomend moveend", function () { labelClusters(); if (state.view === "lijst" && !state.search) { renderList(); } });
+
+  /* ---- layer toggles ---- */
+  document.querySelectorAll("#legende input[type=checkbox]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      var group = state.layers[box.dataset.product];
+      if (!group) { return; }
+      if (box.checked) { map.addLayer(group); } else { map.removeLayer(group); }
+      renderList();
+    });
+  });
+
+  function activeProducts() {
+    return Array.prototype.filter.call(document.querySelectorAll("#legende input[type=checkbox]"),
+      function (b) { return b.checked; }).map(function (b) { return b.dataset.product; });
+  }
+
+  /* ---- list view: the search result, else what the map shows ---- */
+  var list = document.getElementById("resultaten");
+  var listInfo = document.getElementById("lijst-uitleg");
+
+  function listItem(facts, latlng) {
+    var show = el("button", { type: "button", text: "Toon op de kaart" });
+    show.addEventListener("click", function () { setView("kaart"); openFacts(facts, latlng); });
+    return el("li", {}, [factsElement(facts), show]);
+  }
+
+  function renderList() {
+    list.textContent = "";
+    if (state.search) {
+      var s = state.search;
+      listInfo.textContent = s.features.length
+        ? "Publieke feiten voor " + s.label + ":"
+        : "Voor " + s.label + " zijn geen publieke feiten bekend op " + config.peildatumTekst + ".";
+      if (s.features.length) { list.appendChild(listItem(s.features, L.latLng(s.lat, s.lon))); }
+      return;
+    }
+    var bounds = map.getBounds();
+    var items = [];
+    activeProducts().forEach(function (product) {
+      (state.features[product] || []).forEach(function (f) {
+        var c = f.geometry.coordinates;
+        if (bounds.contains([c[1], c[0]])) { items.push({ product: product, poid: f.id, adres: f.properties.adres, lat: c[1], lon: c[0] }); }
+      });
+    });
+    items.sort(function (a, b) { return a.adres.localeCompare(b.adres, "nl"); });
+    var shown = items.slice(0, 100);
+    listInfo.textContent = items.length + " feiten in het kaartbeeld" +
+      (items.length > shown.length ? "; de eerste " + shown.length + " staan hieronder. Zoek een adres of zoom in." : ".");
+    shown.forEach(function (i) { list.appendChild(listItem([i], L.latLng(i.lat, i.lon))); });
+  }
+
+  /* ---- view switch ---- */
+  var btnMap = document.getElementById("toon-kaart");
+  var btnList = document.getElementById("toon-lijst");
+  function setView(view) {
+    state.view = view;
+    document.getElementById("kaart").hidden = view !== "kaart";
+    document.getElementById("lijst").hidden = view !== "lijst";
+    btnMap.setAttribute("aria-pressed", String(view === "kaart"));
+    btnList.setAttribute("aria-pressed", String(view === "lijst"));
+    if (view === "kaart") { map.invalidateSize(); } else { renderList(); }
+  }
+  btnMap.addEventListener("click", function () { setView("kaart"); });
+  btnList.addEventListener("click", function () { setView("lijst"); document.getElementById("resultaten-titel").focus(); });
+
+  /* ---- search (ARIA 1.2 combobox with a listbox popup) ---- */
+  var input = document.getElementById("zoek");
+  var box = document.getElementById("suggesties");
+  var status = document.getElementById("zoek-status");
+  var suggestions = [];
+  var active = -1;
+  var pending = null;
+  var asked = 0;
+
+  function closeBox() {
+    box.hidden = true; input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant"); active = -1;
+  }
+
+  function showSuggestions(items) {
+    suggestions = items; box.textContent = ""; active = -1;
+    items.forEach(function (a, i) {
+      var names = [];
+      a.features.forEach(function (f) { var n = PRODUCTS[f.product].titel; if (names.indexOf(n) < 0) { names.push(n); } });
+      var li = el("li", { id: "suggestie-" + i, role: "option", "aria-selected": "false" }, [
+        el("span", { text: a.label }), el("span", { "class": "feiten", text: names.join(" · ") })]);
+      li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(i); });
+      box.appendChild(li);
+    });
+    box.hidden = !items.length;
+    input.setAttribute("aria-expanded", String(items.length > 0));
+  }
+
+  function highlight(i) {
+    var options = box.querySelectorAll("[role=option]");
+    if (!options.length) { return; }
+    active = (i + options.length) % options.length;
+    options.forEach(function (o, j) { o.setAttribute("aria-selected", String(j === active)); });
+    input.setAttribute("aria-activedescendant", options[active].id);
+    options[active].scrollIntoView({ block: "nearest" });
+  }
+
+  function ask(text) {
+    var mine = ++asked;
+    return fetch("/api/v1/adressen?q=" + encodeURIComponent(text))
+      .then(function (r) { return r.ok ? r.json() : { adressen: [] }; })
+      .then(function (data) { if (mine === asked) { showSuggestions(data.adressen); } return data.adressen; });
+  }
+
+  input.addEventListener("input", function () {
+    clearTimeout(pending);
+    var text = input.value.trim();
+    if (text.length < 2) { closeBox(); return; }
+    pending = setTimeout(function () { ask(text); }, 120);
+  });
+
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "ArrowDown") { e.preventDefault(); if (box.hidden && suggestions.length) { showSuggestions(suggestions); } highlight(active + 1); }
+    else if (e.key === "ArrowUp") { e.preventDefault(); highlight(active - 1); }
+    else if (e.key === "Escape") { closeBox(); }
+    else if (e.key === "Enter" && active >= 0 && !box.hidden) { e.preventDefault(); choose(active); }
+  });
+  input.addEventListener("blur", function () { setTimeout(closeBox, 150); });
+
+  document.getElementById("zoekform").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = input.value.trim();
+    if (!text) { status.textContent = "Typ een straat en huisnummer."; return; }
+    clearTimeout(pending);
+    ask(text).then(function (found) {
+      if (found.length) { choose(0); }
+      else { closeBox(); status.textContent = "Geen gepubliceerd adres gevonden voor \u201c" + text + "\u201d. Er zijn dan geen publieke feiten over bekend."; }
+    });
+  });
+
+  function openFacts(facts, latlng) {
+    map.setView(latlng, Math.max(map.getZoom(), 17));
+    L.popup({ maxWidth: 320, offset: [0, -4] }).setLatLng(latlng).setContent(factsElement(facts)).openOn(map);
+  }
+
+  function choose(i) {
+    var a = suggestions[i];
+    if (!a) { return; }
+    closeBox();
+    input.value = a.label;
+    state.search = a;
+    var n = a.features.length;
+    status.textContent = a.label + ": " + (n ? n + (n === 1 ? " publiek feit" : " publieke feiten") + " gevonden."
+      : "geen publieke feiten bekend.");
+    if (state.view === "lijst") { renderList(); } else { openFacts(a.features, L.latLng(a.lat, a.lon)); }
+  }
+  input.addEventListener("change", function () { if (!input.value.trim()) { state.search = null; } });
+
+  /* ---- copy service URLs ---- */
+  document.querySelectorAll("[data-copy]").forEach(function (btn) {
+    btn.addEventListener("click", function () {
+      var field = document.getElementById(btn.dataset.copy);
+      field.select();
+      var done = function () { status.textContent = "Adres van de dienst gekopieerd."; };
+      if (navigator.clipboard) { navigator.clipboard.writeText(field.value).then(done, function () {}); }
+    });
+  });
+
+  /* ---- start ---- */
+  Promise.all(Object.keys(PRODUCTS).map(loadProduct)).then(function () {
+    document.body.dataset.geladen = "ja";
+  }).catch(function () {
+    status.textContent = "De kaartgegevens konden niet geladen worden. Probeer later opnieuw.";
+  });
+})();

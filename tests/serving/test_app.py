@@ -1,0 +1,88 @@
+"""The ASGI app around the OGC API: redirect, /health, /metrics, publication pick-up."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from publisher.serving.app import create_app
+
+
+def _run_server(config: pytest.Config):
+    """``run_server`` of ``tests/serving/conftest.py`` (a helper, not a fixture)."""
+    conftest = config.pluginmanager.get_plugin(str(Path(__file__).parent / "conftest.py"))
+    return conftest.run_server
+
+
+@pytest.fixture(scope="module")
+def base(publication_dir, pytestconfig):
+    with _run_server(pytestconfig)(create_app(publication_dir)) as url:
+        yield url
+
+
+def test_root_is_the_citizen_map_viewer_linking_the_services(base):
+    r = httpx.get(f"{base}/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert 'lang="nl"' in r.text
+    assert "/ogc" in r.text and "/wfs" in r.text and "/downloads" in r.text
+
+
+def test_health_reports_as_of_and_run_per_dataset(base, publication_dir):
+    import json
+
+    current = json.loads((publication_dir / "current.json").read_text())
+    doc = httpx.get(f"{base}/health").json()
+    assert doc["publication_loaded"] is True
+    for dataset in ("poi", "woningkwaliteitsbeleid"):
+        assert doc["datasets"][dataset]["as_of"] == current[dataset]["as_of"]
+        assert doc["datasets"][dataset]["run_id"] == current[dataset]["run_id"]
+
+
+def test_health_is_503_without_a_publication(tmp_path, pytestconfig):
+    with _run_server(pytestconfig)(create_app(tmp_path)) as url:
+        r = httpx.get(f"{url}/health")
+        assert r.status_code == 503 and r.json()["publication_loaded"] is False
+        items = httpx.get(f"{url}/ogc/collections/poi/items")
+        assert items.status_code == 503
+
+
+def test_metrics_count_requests_by_route_and_status_and_features_served(base):
+    httpx.get(f"{base}/ogc/collections/herstelvorderingen/items", params={"limit": 3})
+    httpx.get(f"{base}/ogc/collections/poi/items", params={"limit": "x"})
+    r = httpx.get(f"{base}/metrics")
+    assert r.headers["content-type"].startswith("text/plain")
+    text = r.text
+    assert ('vlok_http_requests_total{method="GET",route="/ogc/collections/{id}/items",'
+            'status="200"}') in text
+    assert 'route="/ogc/collections/{id}/items",status="400"' in text
+    assert 'vlok_http_request_duration_seconds_bucket{le="+Inf",route="/health"}' in text \
+        or "vlok_http_request_duration_seconds_count" in text
+    assert 'vlok_features_served_total{collection="RegisterHerstelvorderingen"}' in text
+
+
+def test_a_new_publication_is_served_without_restart(demo_store, tmp_path, pytestconfig):
+    from publisher.publication.directory import DirectoryTarget
+    from publisher.publication.run import publish_poi
+    from publisher.store.db import open_engine
+
+    as_of = pytestconfig.pluginmanager.get_plugin(
+        str(Path(__file__).parent / "conftest.py")).AS_OF
+    engine = open_engine(demo_store)
+    target = DirectoryTarget(tmp_path)
+    publish_poi(engine, target, as_of, store=demo_store, quiet=True)
+    with _run_server(pytestconfig)(create_app(tmp_path)) as url:
+        first = httpx.get(f"{url}/health").json()["datasets"]["poi"]
+        hits = {"resulttype": "hits"}
+        httpx.get(f"{url}/ogc/collections/poi/items", params=hits).raise_for_status()
+        later = as_of + timedelta(days=1)
+        report = publish_poi(engine, target, later, store=demo_store, quiet=True)
+        second = httpx.get(f"{url}/health").json()["datasets"]["poi"]
+        assert first["as_of"] == as_of.isoformat()
+        assert second == {"as_of": later.isoformat(), "run_id": report.run_id,
+                          "features": sum(report.counts.values())}
+        items = httpx.get(f"{url}/ogc/collections/poi/items", params={"limit": 1}).json()
+        assert items["features"][0]["properties"]["PEILDATUM"] == later.isoformat()
+        assert items["numberMatched"] == sum(report.counts.values())

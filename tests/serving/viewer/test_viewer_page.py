@@ -1,0 +1,128 @@
+"""The citizen map viewer in a real Chromium against the real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+VIVOO = "VlaamseInventarisOngeschikteOnbewoonbareWoningen"
+VIVOO_TITLE = "Ongeschikt of onbewoonbaar verklaard"
+
+
+def _markers(page, code: str) -> int:
+    """Markers and clusters of one product currently on the map."""
+    return page.locator(f"#kaart .punt.{code}, #kaart .groep.{code}").count()
+
+
+def test_the_page_loads_without_errors_and_without_leaving_127_0_0_1(page, recorder, artifacts):
+    assert page.title().startswith("Woningkwaliteit")
+    assert _markers(page, "ca") > 0 and _markers(page, "vivoo") > 0 and _markers(page, "hv") > 0
+    page.screenshot(path=str(artifacts / "viewer-start.png"))
+    assert recorder.errors == []
+    hosts = {urlsplit(u).hostname for u in recorder.requests if not u.startswith("data:")}
+    assert hosts == {"127.0.0.1"}
+    assert any("/static/vendor/leaflet/leaflet.js" in u for u in recorder.requests)
+
+
+def test_the_legend_shows_each_layer_with_its_count(page, viewer_reader):
+    counts = viewer_reader.current("poi").meta["counts"]
+    for product, n in counts.items():
+        shown = page.locator(f"[data-count='{product}']").inner_text()
+        assert shown.replace(".", "") == str(n)
+
+
+def test_turning_a_layer_off_removes_its_markers(page):
+    assert _markers(page, "vivoo") > 0
+    page.get_by_role("checkbox", name=VIVOO_TITLE).uncheck()
+    assert _markers(page, "vivoo") == 0
+    assert _markers(page, "ca") > 0
+    page.get_by_role("checkbox", name=VIVOO_TITLE).check()
+    assert _markers(page, "vivoo") > 0
+
+
+def test_searching_an_address_opens_its_popup_with_the_product_text(page, known_address,
+                                                                    artifacts):
+    page.get_by_role("combobox").fill(known_address["typed"])
+    option = page.get_by_role("option", name=known_address["label"])
+    option.wait_for()
+    option.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert known_address["label"] in text
+    assert VIVOO_TITLE in text
+    assert "Vlaamse inventaris van ongeschikte en onbewoonbare woningen" in text
+    assert "Wat betekent dit voor u?" in text
+    assert "23 november 2026" in text and "Wonen-Vlaanderen" in text
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(artifacts / "viewer-popup.png"))
+
+
+def test_the_list_view_shows_the_same_result_without_the_map(page, known_address, artifacts):
+    page.get_by_role("combobox").fill(known_address["typed"])
+    page.get_by_role("option", name=known_address["label"]).click()
+    popup_text = page.locator(".leaflet-popup-content").inner_text()
+    page.get_by_role("button", name="Lijst").click()
+    assert page.locator("#kaart").is_hidden()
+    items = page.locator("#resultaten > li")
+    assert items.count() == 1
+    list_text = items.first.inner_text()
+    for line in popup_text.splitlines():
+        assert line.strip() in list_text
+    page.screenshot(path=str(artifacts / "viewer-list.png"))
+
+
+def test_the_keyboard_alone_reaches_the_search_and_the_results(page, known_address):
+    search = page.get_by_role("combobox")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if search.evaluate("el => el === document.activeElement"):
+            break
+    else:
+        raise AssertionError("Tab never reached the search box")
+    page.keyboard.type(known_address["typed"], delay=5)
+    page.get_by_role("option", name=known_address["label"]).wait_for()
+    page.keyboard.press("ArrowDown")
+    assert search.get_attribute("aria-activedescendant") == "suggestie-0"
+    page.keyboard.press("Enter")
+    page.locator(".leaflet-popup-content").wait_for()
+    # On to the list view and its result, still by keyboard.
+    focused = ""
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.textContent.trim()")
+        if focused == "Lijst":
+            break
+    assert focused == "Lijst"
+    page.keyboard.press("Enter")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("!!document.activeElement.closest('#resultaten')"):
+            break
+    else:
+        raise AssertionError("Tab never reached the results")
+    assert page.evaluate("document.activeElement.tagName") in ("A", "BUTTON")
+
+
+def test_the_page_is_labelled_for_screen_readers(page):
+    assert page.get_attribute("html", "lang") == "nl"
+    assert page.get_by_role("search").count() == 1
+    assert page.get_by_role("region", name="Kaart van Vlaanderen met de publieke feiten").count()
+    assert page.get_by_label("Straat, huisnummer en gemeente").count() == 1
+    cluster_or_marker = page.locator("#kaart .leaflet-marker-icon").first
+    assert cluster_or_marker.get_attribute("aria-label") or \
+        cluster_or_marker.get_attribute("title")
+
+
+def test_service_urls_for_qgis_are_absolute(page, viewer_url):
+    assert page.input_value("#wfs-url") == f"{viewer_url}/wfs"
+    assert page.input_value("#ogc-url") == f"{viewer_url}/ogc"
+    assert page.get_by_role("link", name="Downloads").get_attribute("href") == \
+        f"{viewer_url}/downloads"
+
+
+def test_the_viewer_fits_a_phone_screen(phone, recorder, artifacts):
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    assert phone.locator("#kaart").bounding_box()["width"] >= 380
+    phone.screenshot(path=str(artifacts / "viewer-phone.png"), full_page=True)
+    assert recorder.errors == []
