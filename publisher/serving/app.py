@@ -23,7 +23,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Route
 
 from publisher.downloads import routes as download_routes
 from publisher.serving import metrics
@@ -115,4 +115,4 @@ def _wfs_routes(reader: PublicationReader) -> list[BaseRoute]:
         from publisher.serving.wfs import routes as wfs_routes
     except ImportError:
         return []
-    return [Mount("/wfs", routes=wfs_routes(reader))]
+    return wfs_routes(reader)

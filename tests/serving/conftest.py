@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from publisher.commands.publish import downloads_after_switch
 from publisher.publication.directory import DirectoryTarget
 from publisher.publication.run import publish_poi, publish_policy
 from publisher.store.db import open_engine
@@ -40,8 +41,9 @@ def publication_dir(demo_store, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("publication")
     target = DirectoryTarget(root)
     engine = open_engine(demo_store)
-    publish_poi(engine, target, AS_OF, store=demo_store, quiet=True)
-    publish_policy(engine, target, AS_OF, store=demo_store, quiet=True)
+    follow_up = downloads_after_switch(target, AS_OF, 30, True)  # as the CLI wires it
+    publish_poi(engine, target, AS_OF, store=demo_store, quiet=True, after_switch=follow_up)
+    publish_policy(engine, target, AS_OF, store=demo_store, quiet=True, after_switch=follow_up)
     return root
 
 

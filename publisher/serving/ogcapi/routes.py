@@ -150,6 +150,9 @@ class OgcApi:
         if items and status == HTTPStatus.OK and "json" in headers.get("Content-Type", "") \
                 and "ld+json" not in headers.get("Content-Type", ""):
             content = self._fix_paging_links(api, request, args[0], content)
+        if status == HTTPStatus.OK and headers.get("Content-Type") == "application/json" \
+                and fn.__name__ in ("get_collection_items", "get_collection_item"):
+            headers["Content-Type"] = "application/geo+json"  # Part 1, GeoJSON class
         return _to_response(headers, status, content)
 
     def _fix_paging_links(self, api: API, request: Request, collection: str,

@@ -1,0 +1,90 @@
+"""Everything that can go wrong in a WFS request, as OWS 1.1 exception codes.
+
+Parsers and operations raise these plain exceptions and know nothing of HTTP; the one
+boundary (:mod:`publisher.serving.wfs.routes`) turns them into an ``ows:ExceptionReport``
+with :func:`exception_report`. The message is always safe to show: it names the offending
+parameter and value, never a stack trace or SQL.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape, quoteattr
+
+OWS_NS = "http://www.opengis.net/ows/1.1"
+OWS_XSD = "http://schemas.opengis.net/ows/1.1.0/owsExceptionReport.xsd"
+
+
+class WFSError(Exception):
+    """Base: an OGC exception code, an optional locator and the HTTP status to answer with."""
+
+    code = "NoApplicableCode"
+    status = 400
+
+    def __init__(self, message: str, locator: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.locator = locator
+
+
+class InvalidParameterValue(WFSError):
+    """A parameter has a value we cannot use (unknown type name, bad CRS, bad number…)."""
+
+    code = "InvalidParameterValue"
+
+
+class MissingParameterValue(WFSError):
+    """A mandatory parameter is absent or empty."""
+
+    code = "MissingParameterValue"
+
+
+class OperationNotSupported(WFSError):
+    """An operation (or an optional part of one) this service does not implement."""
+
+    code = "OperationNotSupported"
+
+
+class OperationParsingFailed(WFSError):
+    """An XML request or filter that is not well-formed or not understood."""
+
+    code = "OperationParsingFailed"
+
+
+class VersionNegotiationFailed(WFSError):
+    """The client asked only for WFS versions we do not speak (we speak 2.0.0)."""
+
+    code = "VersionNegotiationFailed"
+
+
+class OptionNotSupported(WFSError):
+    """A valid option we deliberately do not offer (e.g. joins)."""
+
+    code = "OptionNotSupported"
+
+
+class NotFound(WFSError):
+    """GetFeatureById for an identifier that is not published (WFS 2.0.2 §7.5)."""
+
+    code = "NotFound"
+    status = 404
+
+
+class ServiceUnavailable(WFSError):
+    """No publication exists yet: the service has nothing to serve."""
+
+    code = "NoApplicableCode"
+    status = 503
+
+
+def exception_report(error: WFSError) -> bytes:
+    """The ``ows:ExceptionReport`` document for ``error`` (valid against OWS 1.1)."""
+    locator = f" locator={quoteattr(error.locator)}" if error.locator else ""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<ows:ExceptionReport xmlns:ows="{OWS_NS}" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        f'xsi:schemaLocation="{OWS_NS} {OWS_XSD}" version="2.0.0" xml:lang="en">'
+        f'<ows:Exception exceptionCode="{error.code}"{locator}>'
+        f"<ows:ExceptionText>{escape(error.message)}</ows:ExceptionText>"
+        "</ows:Exception></ows:ExceptionReport>\n"
+    ).encode()

@@ -1,0 +1,99 @@
+"""GetFeature, GetPropertyValue and GetFeatureById: count, order, page, stream.
+
+The exact count and the page bounds are settled before streaming starts, so the first
+bytes already carry ``numberMatched``, ``numberReturned`` and the ``next``/``previous``
+links; the body then reads the page in batches from one connection that is closed when the
+stream ends (or is abandoned by the client).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from publisher.serving.publications import PublicationReader
+from publisher.serving.wfs.errors import (
+    InvalidParameterValue,
+    NotFound,
+    ServiceUnavailable,
+)
+from publisher.serving.wfs.output import csv, geojson, gml
+from publisher.serving.wfs.output.page import Page
+from publisher.serving.wfs.query import store
+from publisher.serving.wfs.query.sql import compile_filter, order_by
+from publisher.serving.wfs.request import GetFeature
+from publisher.serving.wfs.response import Response
+
+_RENDERERS: dict[str, tuple[str, Callable[[Page], Iterator[bytes]]]] = {
+    "gml": (gml.MEDIA_TYPE, gml.feature_collection),
+    "json": (geojson.MEDIA_TYPE, geojson.feature_collection),
+    "csv": (csv.MEDIA_TYPE, csv.feature_collection),
+}
+
+
+def _link(req: GetFeature, service_url: str, start: int) -> str:
+    params = {k: v for k, v in req.kvp.items() if k != "MAXFEATURES"}
+    params["STARTINDEX"] = str(start)
+    params["COUNT"] = str(req.count)
+    return f"{service_url}?{urlencode(params)}"
+
+
+def _closing(body: Iterator[bytes], db: sqlite3.Connection) -> Iterator[bytes]:
+    try:
+        yield from body
+    finally:
+        db.close()
+
+
+def get_feature(req: GetFeature, reader: PublicationReader, service_url: str) -> Response:
+    """Evaluate ``req`` against the current publication of its feature type.
+
+    Raises
+    ------
+    ServiceUnavailable
+        Before the first publication.
+    NotFound
+        GetFeatureById for an unknown identifier.
+    InvalidParameterValue
+        When SQLite refuses the filter (e.g. too many values).
+    """
+    ft = req.query.ft
+    pub = reader.current(ft.dataset)
+    if pub is None:
+        raise ServiceUnavailable(f"{ft.name} has not been published yet")
+    where = compile_filter(req.query.filter, ft)
+    if req.value_reference and req.value_reference != ft.geometry_name:
+        where.sql = f'({where.sql}) AND t."{req.value_reference}" IS NOT NULL'
+    db = store.connect(pub, where, ft)
+    try:
+        matched = store.count(db, pub, ft, where)
+    except sqlite3.Error as exc:
+        db.close()
+        raise InvalidParameterValue("the filter cannot be evaluated (too complex)",
+                                    "filter") from exc
+    except BaseException:
+        db.close()
+        raise
+    start, count = req.start_index, req.count
+    returned = 0 if req.hits else max(0, min(count, matched - start))
+    more = not req.hits and count > 0 and start + returned < matched
+    page = Page(
+        req=req, db=db, where=where, order=order_by(req.query.sort_by, ft),
+        matched=matched, returned=returned,
+        next_url=_link(req, service_url, start + count) if more else None,
+        previous_url=(_link(req, service_url, max(0, start - count))
+                      if not req.hits and start > 0 and count > 0 else None),
+        service_url=service_url,
+        timestamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    if req.by_id:
+        if matched == 0:
+            db.close()
+            raise NotFound(f"no feature with id {req.kvp.get('ID', '')!r}", "ID")
+        return Response(200, gml.MEDIA_TYPE, _closing(gml.single_feature(page), db))
+    if req.value_reference:
+        return Response(200, gml.MEDIA_TYPE, _closing(gml.value_collection(page), db))
+    media_type, render = _RENDERERS[req.output]
+    return Response(200, media_type, _closing(render(page), db))

@@ -1,0 +1,1 @@
+"""Evaluating a parsed query against a publication GeoPackage."""

@@ -1,0 +1,89 @@
+"""The thin ASGI adapter: HTTP in, :func:`operations.dispatch`, HTTP out.
+
+This is the one boundary where :class:`~publisher.serving.wfs.errors.WFSError` becomes an
+``ows:ExceptionReport``; anything unexpected is logged and answered with a bare
+``NoApplicableCode`` report, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qsl
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response as HTTPResponse
+from starlette.responses import StreamingResponse
+from starlette.routing import BaseRoute, Route
+
+from publisher.serving.publications import PublicationReader
+from publisher.serving.wfs.errors import (
+    OperationParsingFailed,
+    WFSError,
+    exception_report,
+)
+from publisher.serving.wfs.operations import dispatch
+from publisher.serving.wfs.parsers.kvp import normalise
+from publisher.serving.wfs.parsers.xml import xml_to_kvp
+from publisher.serving.wfs.response import Response
+
+log = logging.getLogger(__name__)
+#: Largest POST body we read (a filter with thousands of ids fits easily).
+MAX_BODY = 8 * 1024 * 1024
+EXCEPTION_MEDIA_TYPE = "application/xml; charset=utf-8"
+
+
+def service_url(request: Request) -> str:
+    """Absolute URL of this endpoint as the client reached it (proxy headers honoured)."""
+    proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip()
+    host = request.headers.get("x-forwarded-host", "").split(",")[0].strip()
+    scheme = proto or request.url.scheme
+    netloc = host or request.headers.get("host") or request.url.netloc
+    return f"{scheme}://{netloc}{request.scope.get('root_path', '')}{request.url.path}"
+
+
+async def _kvp(request: Request) -> dict[str, str]:
+    if request.method != "POST":
+        return normalise(request.query_params.multi_items())
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise OperationParsingFailed("request body too large", "request")
+    ctype = request.headers.get("content-type", "").lower()
+    if "x-www-form-urlencoded" in ctype:
+        return normalise(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    if not body.strip():
+        raise OperationParsingFailed("empty POST body: send a WFS XML request", "request")
+    kvp = xml_to_kvp(body)
+    return {**normalise(request.query_params.multi_items()), **kvp}
+
+
+def _send(response: Response) -> HTTPResponse:
+    if isinstance(response.body, bytes):
+        return HTTPResponse(response.body, response.status, response.headers,
+                            media_type=response.media_type)
+    return StreamingResponse(response.body, response.status, response.headers,
+                             media_type=response.media_type)
+
+
+def _error(error: WFSError) -> HTTPResponse:
+    return HTTPResponse(exception_report(error), error.status,
+                        media_type=EXCEPTION_MEDIA_TYPE)
+
+
+def routes(reader: PublicationReader) -> list[BaseRoute]:
+    """The ``/wfs`` route (GET KVP and POST XML or form) serving ``reader``'s publications."""
+
+    async def wfs(request: Request) -> HTTPResponse:
+        try:
+            kvp = await _kvp(request)
+            response = await run_in_threadpool(dispatch, kvp, reader, service_url(request))
+        except WFSError as exc:
+            return _error(exc)
+        except Exception:
+            log.exception("WFS request failed: %s", request.url)
+            error = WFSError("internal error; the request was logged")
+            error.status = 500
+            return _error(error)
+        return _send(response)
+
+    return [Route("/wfs", wfs, methods=["GET", "POST"])]

@@ -1,0 +1,66 @@
+"""The one app serves every surface at its documented path, and none leaks a canary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from publisher.serving.app import create_app
+from publisher.synthetic.leaks import canaries_in_bytes
+
+
+@pytest.fixture(scope="module")
+def base(publication_dir, pytestconfig):
+    conftest = pytestconfig.pluginmanager.get_plugin(str(Path(__file__).parent / "conftest.py"))
+    with conftest.run_server(create_app(publication_dir)) as url:
+        yield url
+
+
+PATHS = {
+    "/": "text/html",
+    "/health": "application/json",
+    "/metrics": "text/plain",
+    "/ogc": "application/json",
+    "/ogc/collections/poi/items?limit=50": "application/geo+json",
+    "/wfs?SERVICE=WFS&REQUEST=GetCapabilities": "xml",
+    "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=POI:POI&COUNT=50": "xml",
+    "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=POI:POI&COUNT=50"
+    "&OUTPUTFORMAT=application/json": "json",
+    "/downloads": "text/html",
+    "/downloads/manifest.json": "application/json",
+    "/downloads/catalog.jsonld": "json",
+    "/api/v1/changes?since=2026-01-01": "application/json",
+    "/api/v1/woningkwaliteit?capakey=11004A0479/00N000": "application/json",
+    "/api/v1/adressen?q=kerkstraat": "application/json",
+}
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_every_surface_answers_at_its_documented_path(base, path) -> None:
+    r = httpx.get(base + path, timeout=30, headers={"Accept": "application/json"}
+                  if path == "/ogc" else {})
+    assert r.status_code == 200, (path, r.status_code, r.text[:300])
+    assert PATHS[path] in r.headers["content-type"]
+
+
+def test_no_canary_in_any_endpoint_or_download(base) -> None:
+    bodies = {path: httpx.get(base + path, timeout=60).content for path in PATHS}
+    manifest = httpx.get(base + "/downloads/manifest.json").json()
+    for entry in manifest["files"]:
+        path = f"/downloads/{entry['name']}"
+        bodies[path] = httpx.get(base + path, timeout=60).content
+    bodies["/wfs all"] = httpx.get(
+        base + "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=POI:POI",
+        timeout=60).content
+    assert len(bodies) > 20
+    leaks = [hit for path, body in bodies.items() for hit in canaries_in_bytes(body, path)]
+    assert leaks == []
+
+
+def test_invalid_capakey_gets_a_problem_json(base) -> None:
+    r = httpx.get(base + "/api/v1/woningkwaliteit?capakey=11004A479")
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "11004A0479/00N000" in r.text
