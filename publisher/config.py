@@ -28,6 +28,8 @@ class Settings:
     log_format: str = "json"
     publication_dir: str = "data/publication"
     retention_days: int = 30
+    basemap_url: str = ""
+    basemap_attribution: str = ""
 
 
 def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:

@@ -1,15 +1,16 @@
-"""The viewer's settings, read from the environment (defaults work on a machine offline).
+"""The viewer's settings: ``basemap_url`` and ``basemap_attribution`` of ``config/settings.yaml``.
 
-Why not in ``config/settings.yaml`` yet: these two keys belong to the viewer alone; they can move
-into :class:`publisher.config.Settings` without changing their environment names.
+As every setting, ``VLOK_BASEMAP_URL`` / ``VLOK_BASEMAP_ATTRIBUTION`` override them; the defaults
+(no basemap) work on a machine offline.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from publisher.config import load_settings
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class ViewerSettings:
 
 
 def load_viewer_settings() -> ViewerSettings:
-    """Settings from ``VLOK_BASEMAP_URL`` and ``VLOK_BASEMAP_ATTRIBUTION``."""
-    return ViewerSettings(
-        basemap_url=os.environ.get("VLOK_BASEMAP_URL", "").strip(),
-        basemap_attribution=os.environ.get("VLOK_BASEMAP_ATTRIBUTION", "").strip())
+    """The basemap settings (YAML, overridden by ``VLOK_BASEMAP_URL``/``…_ATTRIBUTION``)."""
+    settings = load_settings()
+    return ViewerSettings(basemap_url=settings.basemap_url.strip(),
+                          basemap_attribution=settings.basemap_attribution.strip())
