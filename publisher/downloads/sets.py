@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from publisher.publication.directory import fsync_dir
+from publisher.publication.directory import fsync_path
 
 MANIFEST = "manifest.json"
 LATEST = "latest"
@@ -68,15 +68,6 @@ def file_digest(path: Path) -> tuple[int, str]:
     return size, h.hexdigest()
 
 
-def fsync_file(path: Path) -> None:
-    """Flush a written file to disk before the rename that publishes it."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def new_staging(publication_root: Path, run_id: str) -> Path:
     """A fresh staging directory; stale ones from killed exports are removed first.
 
@@ -113,19 +104,19 @@ def seal_and_switch(publication_root: Path, stage: Path, manifest: dict[str, Any
     """Write the manifest, move the staged set into place and switch ``latest`` to it."""
     root = downloads_root(publication_root)
     for path in stage.iterdir():
-        fsync_file(path)
+        fsync_path(path)
     data = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False).encode()
     (stage / MANIFEST).write_bytes(data)
-    fsync_file(stage / MANIFEST)
-    fsync_dir(stage)
+    fsync_path(stage / MANIFEST)
+    fsync_path(stage)
     sets = root / "sets"
     sets.mkdir(exist_ok=True)
     final = sets / f"{set_date.isoformat()}-{run_id}"
     os.replace(stage, final)
-    fsync_dir(sets)
+    fsync_path(sets)
     _symlink(root / set_date.isoformat(), f"sets/{final.name}")
     _symlink(root / LATEST, f"sets/{final.name}")
-    fsync_dir(root)
+    fsync_path(root)
     return final
 
 

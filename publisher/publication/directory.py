@@ -61,8 +61,8 @@ class Current:
         return self.path
 
 
-def fsync_dir(path: Path) -> None:
-    """Make a rename in ``path`` durable."""
+def fsync_path(path: Path) -> None:
+    """Flush a file's data, or a directory's renames, to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -78,7 +78,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-    fsync_dir(path.parent)
+    fsync_path(path.parent)
 
 
 class DirectoryTarget:
@@ -182,10 +182,9 @@ class DirectoryTarget:
                 finished: str) -> Current:
         """Move a complete file into place and switch the pointer to it (the atomic step)."""
         final = self.publications / f"{dataset}-{as_of.isoformat()}-{run_id}.gpkg"
-        with open(staged, "rb") as fh:
-            os.fsync(fh.fileno())
+        fsync_path(staged)
         os.replace(staged, final)
-        fsync_dir(self.publications)
+        fsync_path(self.publications)
         previous = self.current(dataset)
         with self.history() as db:
             db.execute("INSERT INTO run VALUES (?, ?, ?, ?, 'staged', ?, NULL, ?, ?)",
