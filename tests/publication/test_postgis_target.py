@@ -89,3 +89,40 @@ def test_cli_publishes_into_postgis_and_refuses_a_second_run(tiny_store, target,
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert target.current("poi").as_of == as_of
+
+
+def test_publish_killed_at_random_moments_leaves_the_postgis_publication_whole(
+        tiny_store, target, as_of) -> None:
+    import random
+    import time
+
+    yesterday = as_of - timedelta(days=1)
+    publish_poi(tiny_store, target, yesterday, store="s", quiet=True)
+    url = target.engine.url.render_as_string(hide_password=False)
+    cmd = [sys.executable, "-m", "publisher", "publish", "--store", str(tiny_store.url),
+           "--target", url, "--as-of", as_of.isoformat(), "--quiet"]
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, timeout=120)
+    full = time.perf_counter() - started
+    with target.engine.begin() as conn:  # back to yesterday's publication being served
+        conn.execute(text(f"UPDATE {META}.current SET as_of = :d"), {"d": yesterday})
+    rng = random.Random(7)
+    for _ in range(10):
+        proc = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.2, full))
+        proc.kill()
+        proc.wait()
+        current = target.current("poi")
+        with target.engine.connect() as conn:
+            meta = dict(conn.execute(text(
+                f'SELECT key, value FROM "{current.schema}".publication_meta')).all())
+            rows = conn.scalar(text(f'SELECT count(*) FROM "{current.schema}".poi'))
+        assert rows == int(meta["features"]) > 0
+        assert current.as_of in (yesterday, as_of)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with target.engine.connect() as conn:
+        orphans = conn.execute(text(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'pub\\_%' AND nspname NOT IN "
+            f"(SELECT schema_name FROM {META}.run)")).all()
+    assert orphans == []
