@@ -3,7 +3,9 @@
 Why gunicorn: it supervises several worker processes (restart on crash, graceful reload),
 and uvicorn's worker class (package ``uvicorn-worker``) runs our ASGI app in each. Every worker
 builds the app from the environment (``VLOK_PUBLICATION_DIR``, ``VLOK_BASE_URL``) so workers
-are stateless and identical; the publication is read from disk, so they need no coordination.
+are stateless and identical; the publication is read from disk (or from the PostGIS
+publication database when ``--publication`` is a ``postgresql+psycopg://`` URL), so they need
+no coordination.
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"port to bind (default {DEFAULT_PORT})")
     p.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
                    help=f"worker processes (default {DEFAULT_WORKERS})")
-    p.add_argument("--publication", metavar="DIR",
-                   help="publication directory (default: setting publication_dir)")
+    p.add_argument("--publication", metavar="DIR|URL",
+                   help="publication directory, or the postgresql+psycopg:// URL of a PostGIS "
+                        "publication database (default: setting publication_dir)")
     p.add_argument("--base-url", help="public URL used in links, e.g. https://example.org "
                                       "(default: the URL each client used)")
     p.set_defaults(handler=run)
@@ -40,12 +43,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Check the publication and the port, then hand over to gunicorn (blocks)."""
-    root = Path(args.publication or settings.publication_dir)
-    check_publication(root)
+    from publisher.serving.publications import is_database_url
+
+    source = str(args.publication or settings.publication_dir)
+    if is_database_url(source):
+        check_database(source)
+    else:
+        check_publication(Path(source))
+        source = str(Path(source).resolve())
     if args.workers < 1:
         raise ConfigError(f"--workers must be at least 1, not {args.workers}")
     check_port(args.host, args.port)
-    os.environ["VLOK_PUBLICATION_DIR"] = str(root.resolve())
+    os.environ["VLOK_PUBLICATION_DIR"] = source
     if args.base_url:
         os.environ["VLOK_BASE_URL"] = args.base_url
     _Gunicorn({"bind": f"{args.host}:{args.port}", "workers": args.workers,
@@ -68,6 +77,28 @@ def check_publication(root: Path) -> None:
     if not found:
         raise ConfigError(f"no publication in {str(root)!r}: run 'vlok-publisher publish' "
                           "first or give --publication DIR")
+
+
+def check_database(url: str) -> None:
+    """Refuse to start on a PostGIS database that cannot be read or has no publication."""
+    from sqlalchemy.exc import ArgumentError
+
+    from publisher.serving.publications import PostGISReader, PublicationUnreadable
+
+    try:
+        reader = PostGISReader(url)
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigError(f"invalid publication database URL: {exc}") from None
+    described = reader.describe()
+    try:
+        found = any(reader.current(d) for d in ("poi", "woningkwaliteitsbeleid"))
+    except PublicationUnreadable as exc:
+        raise ConfigError(f"publication database {described!r} is unreadable: {exc}") from None
+    finally:
+        reader.database.dispose()
+    if not found:
+        raise ConfigError(f"no publication in {described!r}: run 'vlok-publisher publish' "
+                          "with that PostGIS target first")
 
 
 def check_port(host: str, port: int) -> None:

@@ -8,9 +8,13 @@ Run it with ``vlok-publisher serve`` (gunicorn + uvicorn workers) or any ASGI se
 
     uvicorn --factory publisher.serving.app:create_app_from_env
 
-Every route reads the publication through one
-:class:`~publisher.serving.publications.PublicationReader` per directory, so the daily publish
-job's pointer switch is visible to the next request, without a restart.
+Every route reads the publication through one reader per source, so the daily publish job's
+pointer switch is visible to the next request, without a restart. The source is a publication
+directory (GeoPackages, :class:`~publisher.serving.publications.PublicationReader`) or a
+``postgresql+psycopg://`` URL of the PostGIS publication database
+(:class:`~publisher.serving.publications.PostGISReader`): WFS, OGC API, lookup, viewer and
+/health serve either. The download files live in a directory only: with a database URL,
+``/downloads`` and ``/api/v1/changes`` answer 503 with a problem JSON saying so.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from publisher.serving import metrics
 from publisher.serving.lookup import routes as lookup_routes
 from publisher.serving.ogcapi.provider import reader_for
 from publisher.serving.ogcapi.routes import OgcApi
-from publisher.serving.publications import PublicationReader
+from publisher.serving.publications import PostGISReader, PublicationReader, is_database_url
 from publisher.serving.viewer import routes as viewer_routes
 
 LOGGER = logging.getLogger(__name__)
@@ -41,13 +45,13 @@ DATASETS = ("poi", "woningkwaliteitsbeleid")
 
 def create_app(publication_dir: Path | str | None = None, *,
                base_url: str | None = None) -> Starlette:
-    """Build the application over a publication directory.
+    """Build the application over a publication directory or PostGIS database.
 
     Parameters
     ----------
     publication_dir
-        The publish job's directory; default: setting ``publication_dir``
-        (``VLOK_PUBLICATION_DIR``).
+        The publish job's directory, or the ``postgresql+psycopg://`` URL of a PostGIS
+        publication database; default: setting ``publication_dir`` (``VLOK_PUBLICATION_DIR``).
     base_url
         Public URL of the server (scheme, host, port, path prefix without ``/ogc``), used in
         every link. Default: the URL the client used (fine for one host; set it behind a
@@ -57,9 +61,10 @@ def create_app(publication_dir: Path | str | None = None, *,
         from publisher.config import load_settings
 
         publication_dir = load_settings().publication_dir
-    root = Path(publication_dir)
-    reader = reader_for(root)
-    ogc = OgcApi(root, base_url=base_url)
+    database = is_database_url(str(publication_dir))
+    source: Path | str = str(publication_dir) if database else Path(publication_dir)
+    reader = reader_for(source)
+    ogc = OgcApi(source, base_url=base_url)
 
     async def health(request: Request) -> Response:
         return _health(reader)
@@ -74,7 +79,7 @@ def create_app(publication_dir: Path | str | None = None, *,
         *ogc.routes(),
         *_wfs_routes(reader),
         *lookup_routes(reader),
-        *download_routes(root),
+        *(_no_download_routes() if database else download_routes(Path(source))),
         *viewer_routes(reader),  # "/" is the citizen map viewer
     ]
     app = Starlette(routes=routes)
@@ -90,7 +95,23 @@ def create_app_from_env() -> Starlette:
                       base_url=os.environ.get("VLOK_BASE_URL") or None)
 
 
-def _health(reader: PublicationReader) -> JSONResponse:
+def _no_download_routes() -> list[BaseRoute]:
+    """503 problem routes for the download paths when serving from PostGIS."""
+    async def unavailable(request: Request) -> Response:
+        return JSONResponse(
+            {"type": "about:blank", "title": "Niet beschikbaar", "status": 503,
+             "detail": "downloads and change sets are not available for PostGIS publications "
+                       "yet: serve the publication directory for those",
+             "instance": request.url.path},
+            status_code=HTTPStatus.SERVICE_UNAVAILABLE,
+            media_type="application/problem+json")
+
+    return [Route(path, unavailable, methods=["GET", "HEAD"]) for path in (
+        "/downloads", "/downloads/", "/downloads/{name}", "/downloads/{day}/{name}",
+        "/api/v1/changes")]
+
+
+def _health(reader: PublicationReader | PostGISReader) -> JSONResponse:
     """Which publication serves each dataset; 503 while there is none."""
     datasets = {}
     try:
@@ -99,7 +120,7 @@ def _health(reader: PublicationReader) -> JSONResponse:
             datasets[name] = None if pub is None else {
                 "as_of": pub.as_of.isoformat(), "run_id": pub.run_id,
                 "features": pub.meta.get("features")}
-    except (OSError, ValueError, KeyError) as exc:  # unreadable pointer or file
+    except (OSError, ValueError, KeyError) as exc:  # unreadable pointer, file or database
         LOGGER.error("publication unreadable: %s", exc)
         return JSONResponse({"status": "unavailable", "error": "publication unreadable",
                              "datasets": {}}, status_code=HTTPStatus.SERVICE_UNAVAILABLE)
@@ -109,7 +130,7 @@ def _health(reader: PublicationReader) -> JSONResponse:
                         status_code=HTTPStatus.OK if loaded else HTTPStatus.SERVICE_UNAVAILABLE)
 
 
-def _wfs_routes(reader: PublicationReader) -> list[BaseRoute]:
+def _wfs_routes(reader: PublicationReader | PostGISReader) -> list[BaseRoute]:
     """The WFS 2.0 at ``/wfs`` when its package is installed (another team builds it)."""
     try:
         from publisher.serving.wfs import routes as wfs_routes

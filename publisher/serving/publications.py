@@ -1,35 +1,131 @@
 """Read-only access to the current publication, picking up a new one without a restart.
 
-Each request asks :meth:`PublicationReader.current`; a ``stat`` of ``current.json`` tells
-whether the publish job switched the pointer, and only then is it re-read. SQLite connections
-are opened read-only, one per thread and file. A file the retention deletes while a request
-still reads it stays readable (POSIX unlink semantics) until that connection closes.
+Two backends, one interface (``reader.current(dataset) -> Publication | None``):
+
+- :class:`PublicationReader` over a publication directory (GeoPackages): each request asks
+  :meth:`PublicationReader.current`; a ``stat`` of ``current.json`` tells whether the publish
+  job switched the pointer, and only then is it re-read. SQLite connections are opened
+  read-only, one per thread and file. A file the retention deletes while a request still reads
+  it stays readable (POSIX unlink semantics) until that connection closes.
+- :class:`PostGISReader` over a PostGIS publication database: ``vlok_publication.current``
+  is re-read at most every ``ttl`` seconds (one indexed row per dataset), so a switch is
+  served within that delay. A request resolves its :class:`Publication` (a schema) once and
+  reads only that schema, so it never mixes two publications; schemas are never written
+  after they are published.
+
+:func:`open_reader` picks the backend from the source: a ``postgresql…://`` URL or a directory.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+LOGGER = logging.getLogger(__name__)
+#: Seconds a PostGIS reader trusts its last look at ``vlok_publication.current``.
+DEFAULT_TTL = 1.0
+#: Schema of the PostGIS pointer table (see :mod:`publisher.publication.postgis`).
+META_SCHEMA = "vlok_publication"
+
+
+class PublicationUnreadable(OSError):
+    """The publication store cannot be read (database down, pointer broken)."""
+
+
+class PortableConnection:
+    """``sqlite3``-like ``execute`` over one PostGIS publication schema.
+
+    For portable SQL only: ``?`` placeholders, unqualified table names of the publication
+    (``poi``, ``poi_parcel``, ``poi_fragment``), no ``?`` or ``%`` in the text itself. Each
+    call borrows a pooled connection, sets the search path to the schema for that
+    transaction, reads every row and gives the connection back.
+    """
+
+    def __init__(self, database: PgDatabase, schema: str) -> None:
+        self.database = database
+        self.schema = schema
+
+    def execute(self, sql: str, params: Any = ()) -> _Rows:
+        """Run one statement; failures raise :class:`PortableDatabaseError`.
+
+        That error is a ``sqlite3.DatabaseError``, so callers written for the GeoPackage
+        (which answer it with a 503) handle both backends alike.
+        """
+        import psycopg
+
+        try:
+            with self.database.connection() as conn:
+                conn.execute("SELECT set_config('search_path', quote_ident(%s) || ', public', "
+                             "true)", [self.schema])
+                rows = conn.execute(sql.replace("?", "%s"), list(params)).fetchall()
+                conn.rollback()
+        except (psycopg.Error, PublicationUnreadable) as exc:
+            raise PortableDatabaseError(f"publication unreadable: {type(exc).__name__}") from exc
+        return _Rows(rows)
+
+
+class PortableDatabaseError(sqlite3.DatabaseError):
+    """A PostGIS publication could not be read through :class:`PortableConnection`."""
+
+
+class _Rows(list):
+    """Rows with the ``fetchall``/``fetchone`` of a DB-API cursor."""
+
+    def fetchall(self) -> list[Any]:
+        return list(self)
+
+    def fetchone(self) -> Any:
+        return self[0] if self else None
+
+
+def is_database_url(source: object) -> bool:
+    """True when ``source`` names a PostgreSQL database rather than a directory."""
+    return isinstance(source, str) and source.startswith(("postgresql", "postgres://"))
+
 
 @dataclass
 class Publication:
-    """One published file (a dataset as of a date)."""
+    """One publication (a dataset as of a date): a GeoPackage file or a PostGIS schema.
+
+    Attributes
+    ----------
+    backend
+        ``gpkg`` (``path`` is the file) or ``postgis`` (``schema`` in ``database``).
+    """
 
     dataset: str
-    path: Path
+    path: Path | None
     as_of: date
     run_id: str
     meta: dict[str, Any] = field(default_factory=dict)
+    backend: str = "gpkg"
+    schema: str | None = None
+    database: PgDatabase | None = field(default=None, repr=False)
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
+    def table(self, name: str) -> str:
+        """A quoted table name of this publication (schema-qualified on PostGIS)."""
+        return f'"{self.schema}"."{name}"' if self.schema else f'"{name}"'
+
     def connect(self) -> sqlite3.Connection:
-        """Read-only connection to the file, one per thread."""
+        """Read-only connection to the file, one per thread.
+
+        For a PostGIS publication: a :class:`PortableConnection` (``execute`` with ``?``
+        placeholders over the publication's schema), enough for the small portable queries
+        of the lookup; the WFS and the OGC API use their own PostGIS stores.
+        """
+        if self.backend != "gpkg":
+            assert self.database is not None and self.schema is not None
+            return PortableConnection(self.database, self.schema)  # type: ignore[return-value]
         db = getattr(self._local, "db", None)
         if db is None:
             db = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True,
@@ -42,6 +138,8 @@ class Publication:
 
 class PublicationReader:
     """The serving side's view of a publication directory (see ``publication.directory``)."""
+
+    backend = "gpkg"
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
@@ -78,3 +176,132 @@ class PublicationReader:
                             db.execute("SELECT key, value FROM publication_meta")}
             fresh[dataset] = pub
         self._current, self._stamp = fresh, stamp
+
+
+class PgDatabase:
+    """A small pool of read-only psycopg 3 connections to the publication database."""
+
+    def __init__(self, url: str, *, pool_size: int = 4, max_overflow: int = 16) -> None:
+        from sqlalchemy import create_engine
+
+        from publisher.store.db import normalise_url
+
+        self.url = normalise_url(url)
+        # Read-only sessions and a statement timeout: the server only reads, and a runaway
+        # query must not hold a connection forever.
+        self.engine = create_engine(
+            self.url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True,
+            pool_recycle=900, pool_timeout=10,
+            connect_args={"connect_timeout": 5, "options": "-c default_transaction_read_only=on"
+                                                          " -c statement_timeout=120000"})
+
+    def describe(self) -> str:
+        """The URL without its password."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def checkout(self) -> PgHandle:
+        """A pooled connection; :meth:`PgHandle.close` returns it (rolled back)."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            raw = self.engine.raw_connection()
+        except SQLAlchemyError as exc:
+            raise PublicationUnreadable(f"publication database unavailable: "
+                                        f"{type(exc.orig or exc).__name__}") from exc
+        return PgHandle(raw)
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        """``with db.connection() as conn``: a psycopg connection for a few queries."""
+        handle = self.checkout()
+        try:
+            yield handle.conn
+        finally:
+            handle.close()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+class PgHandle:
+    """One checked-out connection (``conn`` is the psycopg connection)."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        self.conn = raw.driver_connection
+
+    def close(self) -> None:
+        """Give the connection back to the pool (idempotent)."""
+        if self._raw is not None:
+            raw, self._raw = self._raw, None
+            try:
+                raw.close()
+            except Exception:  # a broken connection is discarded by the pool
+                LOGGER.warning("could not return a publication connection", exc_info=True)
+
+
+class PostGISReader:
+    """The serving side's view of a PostGIS publication database (``pub_*`` schemas)."""
+
+    backend = "postgis"
+
+    def __init__(self, url: str, *, ttl: float = DEFAULT_TTL) -> None:
+        self.database = PgDatabase(url)
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._checked = -float("inf")
+        self._current: dict[str, Publication] = {}
+
+    def describe(self) -> str:
+        """Where the publications are read (no password)."""
+        return self.database.describe()
+
+    def current(self, dataset: str = "poi") -> Publication | None:
+        """The publication serving ``dataset`` now, or None before the first publish.
+
+        Raises
+        ------
+        PublicationUnreadable
+            When the database cannot be read.
+        """
+        if time.monotonic() - self._checked >= self.ttl:
+            with self._lock:
+                if time.monotonic() - self._checked >= self.ttl:
+                    self._reload()
+        return self._current.get(dataset)
+
+    def _reload(self) -> None:
+        import psycopg
+
+        try:
+            with self.database.connection() as conn:
+                try:
+                    rows = conn.execute(f"SELECT dataset, schema_name, as_of, run_id FROM "
+                                        f"{META_SCHEMA}.current").fetchall()
+                except psycopg.errors.UndefinedTable:  # nothing published yet
+                    conn.rollback()
+                    rows = []
+                fresh: dict[str, Publication] = {}
+                for dataset, schema, as_of, run_id in rows:
+                    old = self._current.get(dataset)
+                    if old is not None and old.run_id == run_id and old.schema == schema:
+                        fresh[dataset] = old
+                        continue
+                    meta = {k: json.loads(v) for k, v in conn.execute(
+                        f'SELECT key, value FROM "{schema}".publication_meta')}
+                    fresh[dataset] = Publication(dataset, None, as_of, run_id, meta,
+                                                 backend="postgis", schema=schema,
+                                                 database=self.database)
+                conn.rollback()
+        except psycopg.Error as exc:
+            raise PublicationUnreadable(f"publication database unreadable: "
+                                        f"{type(exc).__name__}") from exc
+        self._current, self._checked = fresh, time.monotonic()
+
+
+def open_reader(source: str | Path) -> PublicationReader | PostGISReader:
+    """A reader for a publication directory or a ``postgresql+psycopg://`` URL."""
+    if is_database_url(str(source)):
+        return PostGISReader(str(source))
+    return PublicationReader(source)

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from publisher.serving.lookup.errors import Problem
 from publisher.serving.lookup.service import lookup
 from publisher.serving.lookup.web import json_response, problem_response, public_base
-from publisher.serving.publications import PublicationReader
+from publisher.serving.publications import PublicationReader, PublicationUnreadable
 
 PATH = "/api/v1/woningkwaliteit"
 
@@ -31,7 +31,10 @@ def routes(reader: PublicationReader) -> list[BaseRoute]:
     """The lookup's routes over the publications ``reader`` serves."""
 
     async def woningkwaliteit(request: Request) -> Response:
-        pub = reader.current("poi")
+        try:
+            pub = reader.current("poi")
+        except PublicationUnreadable:  # PostGIS publication database down
+            return problem_response(unavailable(), request)
         try:
             body = lookup(pub, request.query_params.multi_items(), public_base(request))
         except Problem as problem:

@@ -35,7 +35,8 @@ def build_config(publication_dir: str | os.PathLike[str], server_url: str,
     Parameters
     ----------
     publication_dir
-        The publish job's directory (``current.json`` and the GeoPackages).
+        The publish job's directory (``current.json`` and the GeoPackages), or the
+        ``postgresql+psycopg://`` URL of a PostGIS publication database.
     server_url
         Public URL of the OGC API landing page: every link pygeoapi writes starts with it.
     template
@@ -46,8 +47,16 @@ def build_config(publication_dir: str | os.PathLike[str], server_url: str,
     for resource in config["resources"].values():
         for provider in resource.get("providers", []):
             if provider.get("name") == PROVIDER:
-                provider["data"] = str(Path(publication_dir).resolve())
+                provider["data"] = _source(publication_dir)
     return config
+
+
+def _source(publication: str | os.PathLike[str]) -> str:
+    """A directory as an absolute path; a database URL as given."""
+    from publisher.serving.publications import is_database_url
+
+    text = str(publication)
+    return text if is_database_url(text) else str(Path(publication).resolve())
 
 
 #: Part 3 parameters of every items path (pygeoapi 0.21 does not declare them).

@@ -19,6 +19,7 @@ from pygeofilter import ast, values
 
 from publisher.serving.ogcapi.crs import CRS84, STORAGE_CRS, SUPPORTED_CRS
 from publisher.serving.ogcapi.spatial import to_storage_shape
+from publisher.serving.wfs.query.dialect import GPKG, Dialect
 
 #: Names a filter may use for the geometry besides the layer's own (``SHAPE``).
 GEOMETRY_ALIASES = ("geometry", "geom", "SHAPE")
@@ -26,6 +27,7 @@ GEOMETRY_ALIASES = ("geometry", "geom", "SHAPE")
 _COMPARISONS = {ast.Equal: "=", ast.NotEqual: "<>", ast.LessThan: "<", ast.LessEqual: "<=",
                 ast.GreaterThan: ">", ast.GreaterEqual: ">="}
 _FUNCTIONS = {"lower": "lower", "upper": "upper", "casei": "lower"}
+_ORDERING = (ast.LessThan, ast.LessEqual, ast.GreaterThan, ast.GreaterEqual)
 
 
 class FilterNotSupported(ValueError):
@@ -47,11 +49,14 @@ class _Context:
     geometry: str
     fields: frozenset[str]
     filter_crs: str
+    dialect: Dialect = GPKG
+    text_fields: frozenset[str] = frozenset()
     params: list[Any] = field(default_factory=list)
 
 
 def to_sql(node: ast.AstType, *, table: str, rtree: str, geometry: str,
-           fields: frozenset[str], filter_crs: str = CRS84) -> SqlFilter:
+           fields: frozenset[str], filter_crs: str = CRS84, dialect: Dialect = GPKG,
+           text_fields: frozenset[str] = frozenset()) -> SqlFilter:
     """Translate a pygeofilter AST into SQL over ``table``.
 
     Parameters
@@ -64,13 +69,18 @@ def to_sql(node: ast.AstType, *, table: str, rtree: str, geometry: str,
         The queryable property names.
     filter_crs
         CRS URI of geometry literals (``filter-crs``; CRS84 by default).
+    dialect
+        The publication backend's SQL (GeoPackage by default, or PostGIS).
+    text_fields
+        The string-typed fields (compared by bytes in ordering comparisons on both backends).
 
     Returns
     -------
     SqlFilter
-        SQL with ``?`` placeholders; needs :func:`register_functions` on the connection.
+        SQL with the dialect's placeholders; on a GeoPackage it needs
+        :func:`register_functions` on the connection.
     """
-    ctx = _Context(table, rtree, geometry, fields, filter_crs)
+    ctx = _Context(table, rtree, geometry, fields, filter_crs, dialect, text_fields)
     sql = _node(node, ctx)
     return SqlFilter(sql, ctx.params)
 
@@ -85,10 +95,12 @@ def _node(node: Any, ctx: _Context) -> str:
     if isinstance(node, ast.Include):
         return "1=0" if node.not_ else "1=1"
     if type(node) in _COMPARISONS:
-        return f"({_expr(node.lhs, ctx)} {_COMPARISONS[type(node)]} {_expr(node.rhs, ctx)})"
+        ordering = isinstance(node, _ORDERING)
+        return (f"({_expr(node.lhs, ctx, ordering)} {_COMPARISONS[type(node)]} "
+                f"{_expr(node.rhs, ctx, ordering)})")
     if isinstance(node, ast.Between):
         neg = "NOT " if node.not_ else ""
-        return (f"({_expr(node.lhs, ctx)} {neg}BETWEEN {_expr(node.low, ctx)} "
+        return (f"({_expr(node.lhs, ctx, True)} {neg}BETWEEN {_expr(node.low, ctx)} "
                 f"AND {_expr(node.high, ctx)})")
     if isinstance(node, ast.In):
         items = ", ".join(_expr(v, ctx) for v in node.sub_nodes)
@@ -123,35 +135,39 @@ def _like(node: ast.Like, ctx: _Context) -> str:
     glob = "".join(out)
     lhs = _expr(node.lhs, ctx)
     if node.nocase:
-        lhs, glob = f"lower({lhs})", glob.lower()
-    ctx.params.append(glob)
-    return f"({lhs} {'NOT ' if node.not_ else ''}GLOB ?)"
+        lhs, glob = ctx.dialect.lower(lhs), glob.lower()
+    sql, param = ctx.dialect.match(lhs, glob, nocase=False, negate=bool(node.not_))
+    ctx.params.append(param)
+    return sql
 
 
 def _glob_literal(ch: str) -> str:
     return f"[{ch}]" if ch in "*?[" else ch
 
 
-def _expr(node: Any, ctx: _Context) -> str:
+def _expr(node: Any, ctx: _Context, ordering: bool = False) -> str:
     if isinstance(node, ast.Attribute):
         if node.name not in ctx.fields:
             raise FilterNotSupported(f"unknown property {node.name!r} in filter: "
                                      f"see /queryables")
-        return f'"{node.name}"'
+        column = f'"{node.name}"'
+        return ctx.dialect.ordered(column, node.name in ctx.text_fields) if ordering else column
     if isinstance(node, ast.Function):
         name = node.name.lower()
         if name not in _FUNCTIONS or len(node.arguments) != 1:
             raise FilterNotSupported(f"filter function {node.name!r} is not supported")
-        return f"{_FUNCTIONS[name]}({_expr(node.arguments[0], ctx)})"
+        inner = _expr(node.arguments[0], ctx)
+        return ctx.dialect.upper(inner) if _FUNCTIONS[name] == "upper" \
+            else ctx.dialect.lower(inner)
     if isinstance(node, bool):
-        ctx.params.append(int(node))
-        return "?"
+        ctx.params.append(ctx.dialect.boolean(node))
+        return ctx.dialect.ph
     if isinstance(node, datetime | date):
         ctx.params.append(node.isoformat())
-        return "?"
+        return ctx.dialect.ph
     if isinstance(node, str | int | float):
         ctx.params.append(node)
-        return "?"
+        return ctx.dialect.ph
     raise FilterNotSupported(f"filter value {node!r} is not supported")
 
 
@@ -166,15 +182,20 @@ def _spatial(lhs: Any, rhs: Any, ctx: _Context, crs: str | None = None) -> str:
 def _shape_sql(shape: shapely.Geometry, ctx: _Context) -> str:
     if shape.is_empty:
         return "(1=0)"
+    if ctx.dialect.postgis:  # GiST-assisted exact test in the database
+        sql, params = ctx.dialect.pg_spatial("intersects", f'"{ctx.geometry}"', shape)
+        ctx.params += params
+        return f"({sql})"
     minx, miny, maxx, maxy = shape.bounds
     ctx.params += [minx, maxx, miny, maxy, shapely.to_wkb(shape)]
     return (f'(fid IN (SELECT id FROM "{ctx.rtree}" WHERE maxx >= ? AND minx <= ? '
             f'AND maxy >= ? AND miny <= ?) AND vlok_intersects("{ctx.geometry}", ?))')
 
 
-def area_sql(shape: shapely.Geometry, *, rtree: str, geometry: str) -> SqlFilter:
+def area_sql(shape: shapely.Geometry, *, rtree: str, geometry: str,
+             dialect: Dialect = GPKG) -> SqlFilter:
     """Features intersecting ``shape`` (already in EPSG:31370), e.g. a transformed bbox."""
-    ctx = _Context("", rtree, geometry, frozenset(), STORAGE_CRS)
+    ctx = _Context("", rtree, geometry, frozenset(), STORAGE_CRS, dialect)
     sql = _shape_sql(shape, ctx)
     return SqlFilter(sql, ctx.params)
 

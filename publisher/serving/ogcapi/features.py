@@ -10,7 +10,6 @@ coordinate of the page transformed in one vectorized pyproj call.
 from __future__ import annotations
 
 import json
-import sqlite3
 import struct
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +26,7 @@ from publisher.serving.ogcapi.crs import (
 )
 
 if TYPE_CHECKING:
-    from publisher.serving.ogcapi.provider import GeoPackagePublicationProvider
+    from publisher.serving.ogcapi.provider import GeoPackagePublicationProvider, Reading
 
 
 #: Envelope length of a GeoPackage blob by its header's envelope indicator.
@@ -39,24 +38,27 @@ def target_crs(spec: Any) -> str:
     return getattr(spec, "target_crs_uri", None) or STORAGE_CRS
 
 
-def page(db: sqlite3.Connection, provider: GeoPackagePublicationProvider, *, where: str,
+def page(db: Reading, provider: GeoPackagePublicationProvider, *, where: str,
          params: list[Any], order: str, limit: int, offset: int, target_crs: str,
          select: list[str], skip_geometry: bool) -> list[dict[str, Any]]:
     """The features of one page, in ``order``."""
-    table = provider.table
+    table, ph = provider.table, db.dialect.ph
     if table == "poi" and target_crs == CRS84 and not select and not skip_geometry:
-        rows = db.execute(
-            f'SELECT f.geojson FROM "{table}" JOIN "{table}_fragment" AS f USING (fid) '
-            f"WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset])
+        rows = db.rows(
+            f"SELECT f.geojson FROM {db.table(table)} JOIN {db.table(table + '_fragment')} "
+            f"AS f USING (fid) WHERE {where} ORDER BY {order} LIMIT {ph} OFFSET {ph}",
+            [*params, limit, offset])
         return [json.loads(r[0]) for r in rows]
     names = provider.mapping.names
     cols = ", ".join(f'"{n}"' for n in names)
-    rows = db.execute(f'SELECT "{provider.geometry}", {cols} FROM "{table}" WHERE {where} '
-                      f"ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]).fetchall()
+    geometry = db.geometry(f'"{provider.geometry}"')
+    rows = db.rows(f"SELECT {geometry}, {cols} FROM {db.table(table)} WHERE {where} "
+                   f"ORDER BY {order} LIMIT {ph} OFFSET {ph}", [*params, limit, offset])
     keep = [i for i, n in enumerate(names) if not select or n in select or
             n == provider.id_field]
     geometries = [None] * len(rows) if skip_geometry else _geometries(
-        [r[0] for r in rows], provider.mapping.geometry_type, target_crs)
+        [r[0] for r in rows], provider.mapping.geometry_type, target_crs,
+        wkb=db.dialect.postgis)
     out = []
     for row, geometry in zip(rows, geometries, strict=True):
         values = row[1:]
@@ -72,7 +74,18 @@ def _value(provider: GeoPackagePublicationProvider, name: str, value: Any) -> An
     return json_value(value)
 
 
-def _geometries(blobs: list[bytes | None], kind: str, target: str) -> list[Any]:
+def _geometries(blobs: list[bytes | None], kind: str, target: str, wkb: bool = False
+                ) -> list[Any]:
+    if wkb:  # PostGIS: plain WKB
+        shapes = list(shapely.from_wkb([bytes(b) if b is not None else None for b in blobs]))
+        if kind == "Point":
+            xy = shapely.get_coordinates(shapes).reshape(-1, 2)
+            return [{"type": "Point", "coordinates": c}
+                    for c in transform_xy(xy, target).tolist()]
+        present = [s for s in shapes if s is not None]
+        moved = iter(shapely.transform(present, coordinate_function(target)) if present else [])
+        return [shapely.geometry.mapping(next(moved)) if s is not None else None
+                for s in shapes]
     if kind == "Point":
         xy = np.array([struct.unpack_from("<dd", b, 8 + _ENVELOPE[(b[3] >> 1) & 7] + 5)
                        for b in blobs], dtype=float).reshape(-1, 2)

@@ -1,4 +1,4 @@
-"""A pygeoapi feature provider over our publication GeoPackages, read with plain ``sqlite3``.
+"""A pygeoapi feature provider over our publications: GeoPackages (plain ``sqlite3``) or PostGIS.
 
 Why our own: pygeoapi's stock SQLiteGPKG provider needs SpatiaLite, which the service's Python
 cannot load; and ours asks :class:`~publisher.serving.publications.PublicationReader` for the
@@ -13,6 +13,11 @@ Configured by dotted class path in ``pygeoapi-config.yml``::
         id_field: POID
         options: {dataset: poi, product: Conformiteitsattest}   # product is optional
 
+With a ``postgresql+psycopg://`` URL as ``data`` the same provider reads the current PostGIS
+publication schema (psycopg 3, pooled): the SQL differs only where :mod:`.features` and the
+:class:`~publisher.serving.wfs.query.dialect.Dialect` say so (placeholders, GiST and ``ST_*``
+instead of the R-tree and the Python test), and responses are the same.
+
 Every page is one indexed read: filters (``PRODUCT``, CQL2, bbox via the R-tree) become one
 ``WHERE``; the default order is ``fid`` (publication order) and any ``sortby`` ends with the
 identifier, so paging is a total order. Counts are exact (one indexed ``count(*)``).
@@ -23,10 +28,13 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from pygeoapi.provider.base import (
     BaseProvider,
     ProviderGenericError,
@@ -38,7 +46,15 @@ from publisher.extract.mapping import load_mapping
 from publisher.serving import metrics
 from publisher.serving.ogcapi import cql, features
 from publisher.serving.ogcapi.filtering import current_filter
-from publisher.serving.publications import Publication, PublicationReader
+from publisher.serving.publications import (
+    PostGISReader,
+    Publication,
+    PublicationReader,
+    PublicationUnreadable,
+    is_database_url,
+    open_reader,
+)
+from publisher.serving.wfs.query.dialect import Dialect, dialect_of
 
 LOGGER = logging.getLogger(__name__)
 
@@ -47,7 +63,7 @@ _JSON_TYPES = {"string": {"type": "string"}, "integer": {"type": "integer"},
                "real": {"type": "number"}, "date": {"type": "string", "format": "date"},
                "boolean": {"type": "boolean"}}
 
-_readers: dict[Path, PublicationReader] = {}
+_readers: dict[Path | str, PublicationReader | PostGISReader] = {}
 _readers_lock = threading.Lock()
 
 
@@ -59,13 +75,71 @@ class PublicationUnavailable(ProviderGenericError):
     default_msg = "no publication is available yet"
 
 
-def reader_for(root: str | Path) -> PublicationReader:
-    """One reader per publication directory and process (pygeoapi builds a provider per call)."""
-    key = Path(root).resolve()
+def reader_for(source: str | Path) -> PublicationReader | PostGISReader:
+    """One reader per publication source and process (pygeoapi builds a provider per call).
+
+    ``source`` is a publication directory or a ``postgresql+psycopg://`` URL.
+    """
+    key: Path | str = str(source) if is_database_url(str(source)) else Path(source).resolve()
     with _readers_lock:
         if key not in _readers:
-            _readers[key] = PublicationReader(key)
+            _readers[key] = open_reader(key)
         return _readers[key]
+
+
+class Reading:
+    """One query's access to one publication, in its backend's SQL.
+
+    Attributes
+    ----------
+    dialect
+        Placeholders, spatial tests and order keys of the backend.
+    """
+
+    def __init__(self, pub: Publication, db: Any) -> None:
+        self.pub = pub
+        self.db = db
+        self.dialect: Dialect = dialect_of(pub.backend)
+
+    def table(self, name: str) -> str:
+        """A quoted (and on PostGIS schema-qualified) table of the publication."""
+        return self.pub.table(name)
+
+    def rows(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        """All rows of one statement (a page is bounded by the limit)."""
+        return list(self.db.execute(sql, params).fetchall())
+
+    def geometry(self, column: str) -> str:
+        """The geometry column as read: a GeoPackage blob, or WKB from PostGIS."""
+        return f"ST_AsBinary({column})" if self.dialect.postgis else column
+
+
+@contextmanager
+def reading(pub: Publication) -> Iterator[Reading]:
+    """A :class:`Reading` of ``pub`` for one query; PostGIS errors become provider errors."""
+    if pub.backend != "postgis":
+        db = pub.connect()
+        cql.register_functions(db)
+        yield Reading(pub, db)
+        return
+    assert pub.database is not None
+    try:
+        handle = pub.database.checkout()
+    except PublicationUnreadable as exc:
+        raise PublicationUnavailable(user_msg="the publication database cannot be read now; "
+                                              "retry later") from exc
+    try:
+        yield Reading(pub, handle.conn)
+    except (psycopg.OperationalError, psycopg.errors.UndefinedTable) as exc:
+        LOGGER.warning("publication %s unreadable: %s", pub.schema, exc)
+        raise PublicationUnavailable(user_msg="the publication cannot be read now; "
+                                              "retry later") from exc
+    except (psycopg.errors.DataError, psycopg.errors.ProgrammingError,
+            psycopg.errors.ProgramLimitExceeded, psycopg.errors.InternalError_) as exc:
+        raise ProviderInvalidQueryError(user_msg=f"the filter cannot be evaluated: "
+                                                 f"{exc.diag.message_primary or exc}") from exc
+    finally:
+        handle.close()
 
 
 class GeoPackagePublicationProvider(BaseProvider):
@@ -109,20 +183,21 @@ class GeoPackagePublicationProvider(BaseProvider):
               q: str | None = None, filterq: Any = None, crs_transform_spec: Any = None,
               **kwargs: Any) -> dict[str, Any]:
         """One page of features and the exact number matched (OGC API Features, Part 1–3)."""
-        pub = self._publication()
-        db = pub.connect()
-        where, params = self._where(bbox or [], properties or [], filterq)
-        matched = db.execute(f'SELECT count(*) FROM "{self.table}" WHERE {where}',
-                             params).fetchone()[0]
-        out: dict[str, Any] = {"type": "FeatureCollection", "features": [],
-                               "numberMatched": matched, "numberReturned": 0}
-        if resulttype == "hits":
-            return out
-        order = self._order(sortby or [])
-        target = features.target_crs(crs_transform_spec)
-        out["features"] = features.page(
-            db, self, where=where, params=params, order=order, limit=limit, offset=offset,
-            target_crs=target, select=select_properties or [], skip_geometry=skip_geometry)
+        pub = self._publication()  # resolved once: the whole response reads this one
+        with reading(pub) as db:
+            where, params = self._where(db.dialect, bbox or [], properties or [], filterq)
+            matched = db.rows(f"SELECT count(*) FROM {db.table(self.table)} WHERE {where}",
+                              params)[0][0]
+            out: dict[str, Any] = {"type": "FeatureCollection", "features": [],
+                                   "numberMatched": matched, "numberReturned": 0}
+            if resulttype == "hits":
+                return out
+            order = self._order(db.dialect, sortby or [])
+            target = features.target_crs(crs_transform_spec)
+            out["features"] = features.page(
+                db, self, where=where, params=params, order=order, limit=limit,
+                offset=offset, target_crs=target, select=select_properties or [],
+                skip_geometry=skip_geometry)
         out["numberReturned"] = len(out["features"])
         metrics.FEATURES_SERVED.inc(len(out["features"]), collection=self.name_label)
         return out
@@ -130,11 +205,12 @@ class GeoPackagePublicationProvider(BaseProvider):
     def get(self, identifier: str, **kwargs: Any) -> dict[str, Any]:
         """The feature whose identifier is ``identifier`` (404 otherwise)."""
         pub = self._publication()
-        where, params = self._where([], [(self.id_field, identifier)], None)
-        found = features.page(pub.connect(), self, where=where, params=params, order="fid",
-                              limit=1, offset=0,
-                              target_crs=features.target_crs(kwargs.get("crs_transform_spec")),
-                              select=[], skip_geometry=False)
+        with reading(pub) as db:
+            where, params = self._where(db.dialect, [], [(self.id_field, identifier)], None)
+            found = features.page(
+                db, self, where=where, params=params, order="fid", limit=1, offset=0,
+                target_crs=features.target_crs(kwargs.get("crs_transform_spec")),
+                select=[], skip_geometry=False)
         if not found:
             raise ProviderItemNotFoundError(user_msg=f"no feature {identifier!r} in this "
                                                      "collection")
@@ -149,32 +225,43 @@ class GeoPackagePublicationProvider(BaseProvider):
     # -- helpers ----------------------------------------------------------------------------
 
     def _publication(self) -> Publication:
-        pub = self.reader.current(self.dataset)
+        try:
+            pub = self.reader.current(self.dataset)
+        except PublicationUnreadable as exc:
+            raise PublicationUnavailable(user_msg="the publication cannot be read now; "
+                                                  "retry later") from exc
         if pub is None:
             raise PublicationUnavailable(user_msg=f"no {self.dataset} publication is "
                                                   "available yet")
-        cql.register_functions(pub.connect())
         return pub
 
-    def _where(self, bbox: list[float], properties: list[tuple[str, str]],
+    def _where(self, dialect: Dialect, bbox: list[float], properties: list[tuple[str, str]],
                filterq: Any) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
+        ph = dialect.ph
         if self.product:
-            clauses.append('"PRODUCT" = ?')
+            clauses.append(f'"PRODUCT" = {ph}')
             params.append(self.product)
         if bbox:
             minx, miny, maxx, maxy = _finite_box(bbox)
-            clauses.append(f'fid IN (SELECT id FROM "{self.rtree}" WHERE maxx >= ? AND '
-                           "minx <= ? AND maxy >= ? AND miny <= ?)")
-            params += [minx, maxx, miny, maxy]
+            if dialect.postgis:
+                clauses.append(f'"{self.geometry}" && ST_MakeEnvelope({ph}, {ph}, {ph}, {ph}, '
+                               "31370)")
+                params += [max(minx, -1e15), max(miny, -1e15), min(maxx, 1e15),
+                           min(maxy, 1e15)]
+            else:
+                clauses.append(f'fid IN (SELECT id FROM "{self.rtree}" WHERE maxx >= ? AND '
+                               "minx <= ? AND maxy >= ? AND miny <= ?)")
+                params += [minx, maxx, miny, maxy]
         for name, value in properties:
             if name in self._fields:
-                clauses.append(f'"{name}" = ?')
+                clauses.append(f'"{name}" = {ph}')
                 params.append(value)
         extra = current_filter.get()
         if extra is not None and extra.area is not None:
-            area = cql.area_sql(extra.area, rtree=self.rtree, geometry=self.geometry)
+            area = cql.area_sql(extra.area, rtree=self.rtree, geometry=self.geometry,
+                                dialect=dialect)
             clauses.append(area.sql)
             params += area.params
         node, filter_crs = (filterq, None) if filterq is not None else (
@@ -183,6 +270,7 @@ class GeoPackagePublicationProvider(BaseProvider):
             try:
                 sql = cql.to_sql(node, table=self.table, rtree=self.rtree,
                                  geometry=self.geometry, fields=frozenset(self._fields),
+                                 dialect=dialect, text_fields=self._text_fields,
                                  **({"filter_crs": filter_crs} if filter_crs else {}))
             except (cql.FilterNotSupported, ValueError) as exc:
                 raise ProviderInvalidQueryError(user_msg=str(exc)) from exc
@@ -190,13 +278,18 @@ class GeoPackagePublicationProvider(BaseProvider):
             params += sql.params
         return (" AND ".join(clauses) or "1=1"), params
 
-    def _order(self, sortby: list[dict[str, str]]) -> str:
+    @property
+    def _text_fields(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.mapping.fields if f.type == "string")
+
+    def _order(self, dialect: Dialect, sortby: list[dict[str, str]]) -> str:
         if not sortby:
             return "fid"
-        terms = [f'"{s["property"]}" {"DESC" if s["order"] == "-" else "ASC"}' for s in sortby
-                 if s["property"] in self._fields]
+        text = self._text_fields
+        terms = [dialect.sort_key(f'"{s["property"]}"', s["order"] == "-", s["property"] in text)
+                 for s in sortby if s["property"] in self._fields]
         if self.id_field not in {s["property"] for s in sortby}:
-            terms.append(f'"{self.id_field}" ASC')
+            terms.append(dialect.sort_key(f'"{self.id_field}"', False, self.id_field in text))
         return ", ".join([*terms, "fid"])
 
 

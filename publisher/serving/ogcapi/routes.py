@@ -60,10 +60,10 @@ def problem(status: int, code: str, description: str) -> JSONResponse:
 
 
 class OgcApi:
-    """pygeoapi over one publication directory, as Starlette routes."""
+    """pygeoapi over one publication directory or PostGIS database, as Starlette routes."""
 
     def __init__(self, publication_dir: str | Path, base_url: str | None = None) -> None:
-        self.publication_dir = Path(publication_dir)
+        self.publication_dir = publication_dir  # a directory or a postgresql+psycopg:// URL
         self.base_url = base_url.rstrip("/") if base_url else None
         self._template = load_template()
         self._apis: OrderedDict[str, API] = OrderedDict()

@@ -3,7 +3,8 @@
 Why our own endpoint rather than the OGC API: the map needs every point of a product at once
 (clustering happens in the browser), with only what a marker and its popup show (id, product,
 address). That is a fifth of a full feature; rendered once per publication and product, kept
-in memory with its gzip form, and sent as bytes. A ``bbox`` request is answered from the R-tree.
+in memory with its gzip form, and sent as bytes. A ``bbox`` request is answered from the R-tree
+(or, on a PostGIS publication, read through its portable connection, from the GiST index).
 
 The outlines come from the policy publication (it carries each municipality's geometry), so
 the map still shows Flanders when no basemap is configured or reachable.
@@ -23,7 +24,7 @@ import shapely
 from pyproj import Transformer
 
 from publisher.serving.lookup.errors import bad_parameter
-from publisher.serving.publications import Publication
+from publisher.serving.publications import PortableConnection, Publication
 from publisher.serving.viewer.texts import PRODUCTS
 
 _TO_31370 = Transformer.from_crs(4326, 31370, always_xy=True)
@@ -95,9 +96,13 @@ def points(db: sqlite3.Connection, product: str | None,
     if bbox:
         xs, ys = _TO_31370.transform([bbox[0], bbox[0], bbox[2], bbox[2]],
                                      [bbox[1], bbox[3], bbox[1], bbox[3]])
-        where.append("p.fid IN (SELECT id FROM rtree_poi_SHAPE WHERE maxx >= ? AND minx <= ? "
-                     "AND maxy >= ? AND miny <= ?)")
-        args += [min(xs) - 1, max(xs) + 1, min(ys) - 1, max(ys) + 1]
+        if _postgis(db):
+            where.append('p."SHAPE" && ST_MakeEnvelope(?, ?, ?, ?, 31370)')
+            args += [min(xs) - 1, min(ys) - 1, max(xs) + 1, max(ys) + 1]
+        else:
+            where.append("p.fid IN (SELECT id FROM rtree_poi_SHAPE WHERE maxx >= ? AND "
+                         "minx <= ? AND maxy >= ? AND miny <= ?)")
+            args += [min(xs) - 1, max(xs) + 1, min(ys) - 1, max(ys) + 1]
     sql = _POINTS_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY p.fid"
     features = []
     for poid, prod, straat, nr, bus, postcode, gemeente, adresid, lon, lat in \
@@ -111,6 +116,11 @@ def points(db: sqlite3.Connection, product: str | None,
     return {"type": "FeatureCollection", "numberReturned": len(features), "features": features}
 
 
+def _postgis(db: object) -> bool:
+    """True for a PostGIS publication's portable connection (see ``publications``)."""
+    return isinstance(db, PortableConnection)
+
+
 def _wkb_of(blob: bytes) -> bytes:
     """The WKB inside a GeoPackage geometry blob (skip the header and its envelope)."""
     flags = blob[3]
@@ -120,9 +130,11 @@ def _wkb_of(blob: bytes) -> bytes:
 
 def outlines(db: sqlite3.Connection, tolerance_m: float = 60.0) -> dict[str, object]:
     """Municipality outlines (simplified, CRS84) of a policy publication."""
-    rows = db.execute(f'SELECT "SHAPE", "NISCODE", "GEMEENTE" FROM "{POLICY_LAYER}" '
+    postgis = _postgis(db)
+    shape = 'ST_AsBinary("SHAPE")' if postgis else '"SHAPE"'
+    rows = db.execute(f'SELECT {shape}, "NISCODE", "GEMEENTE" FROM "{POLICY_LAYER}" '
                       "ORDER BY fid").fetchall()
-    geoms = shapely.from_wkb([_wkb_of(r[0]) for r in rows])
+    geoms = shapely.from_wkb([bytes(r[0]) if postgis else _wkb_of(r[0]) for r in rows])
     geoms = shapely.simplify(geoms, tolerance_m, preserve_topology=True)
     geoms = shapely.transform(geoms, lambda xy: np.column_stack(
         _TO_CRS84.transform(xy[:, 0], xy[:, 1])))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from publisher.serving.publications import PublicationReader
+from publisher.serving.publications import PublicationReader, PublicationUnreadable
+from publisher.serving.wfs.errors import ServiceUnavailable
 from publisher.serving.wfs.operations.getfeature import get_feature
 from publisher.serving.wfs.operations.metadata import (
     describe_feature_type,
@@ -24,7 +25,10 @@ def dispatch(kvp: dict[str, str], reader: PublicationReader, service_url: str) -
     """
     op = parse.operation(kvp)
     if op == "GetCapabilities":
-        return get_capabilities(reader, service_url)
+        try:
+            return get_capabilities(reader, service_url)
+        except PublicationUnreadable as exc:
+            raise ServiceUnavailable("the publication cannot be read now; retry later") from exc
     if op == "DescribeFeatureType":
         return describe_feature_type(parse.describe_feature_type(kvp))
     if op == "ListStoredQueries":

@@ -8,12 +8,12 @@ stream ends (or is abandoned by the client).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlencode
 
-from publisher.serving.publications import PublicationReader
+from publisher.serving.publications import PublicationReader, PublicationUnreadable
 from publisher.serving.wfs.errors import (
     InvalidParameterValue,
     NotFound,
@@ -40,7 +40,7 @@ def _link(req: GetFeature, service_url: str, start: int) -> str:
     return f"{service_url}?{urlencode(params)}"
 
 
-def _closing(body: Iterator[bytes], db: sqlite3.Connection) -> Iterator[bytes]:
+def _closing(body: Iterator[bytes], db: Any) -> Iterator[bytes]:
     try:
         yield from body
     finally:
@@ -60,19 +60,29 @@ def get_feature(req: GetFeature, reader: PublicationReader, service_url: str) ->
         When SQLite refuses the filter (e.g. too many values).
     """
     ft = req.query.ft
-    pub = reader.current(ft.dataset)
+    try:
+        pub = reader.current(ft.dataset)  # resolved once: the whole response reads this one
+    except PublicationUnreadable as exc:
+        raise ServiceUnavailable(f"{ft.name} cannot be read now; retry later") from exc
     if pub is None:
         raise ServiceUnavailable(f"{ft.name} has not been published yet")
-    where = compile_filter(req.query.filter, ft)
+    backend = store.backend_of(pub)
+    where = compile_filter(req.query.filter, ft, dialect=backend.DIALECT)
     if req.value_reference and req.value_reference != ft.geometry_name:
         where.sql = f'({where.sql}) AND t."{req.value_reference}" IS NOT NULL'
-    db = store.connect(pub, where, ft)
     try:
-        matched = store.count(db, pub, ft, where)
-    except sqlite3.Error as exc:
+        db = backend.connect(pub, where, ft)
+    except backend.UNAVAILABLE_ERRORS as exc:
+        raise ServiceUnavailable(f"{ft.name} cannot be read now; retry later") from exc
+    try:
+        matched = backend.count(db, pub, ft, where)
+    except backend.QUERY_ERRORS as exc:
         db.close()
         raise InvalidParameterValue("the filter cannot be evaluated (too complex)",
                                     "filter") from exc
+    except backend.UNAVAILABLE_ERRORS as exc:
+        db.close()
+        raise ServiceUnavailable(f"{ft.name} cannot be read now; retry later") from exc
     except BaseException:
         db.close()
         raise
@@ -80,7 +90,8 @@ def get_feature(req: GetFeature, reader: PublicationReader, service_url: str) ->
     returned = 0 if req.hits else max(0, min(count, matched - start))
     more = not req.hits and count > 0 and start + returned < matched
     page = Page(
-        req=req, db=db, where=where, order=order_by(req.query.sort_by, ft),
+        req=req, db=db, where=where, order=order_by(req.query.sort_by, ft, backend.DIALECT),
+        store=backend,
         matched=matched, returned=returned,
         next_url=_link(req, service_url, start + count) if more else None,
         previous_url=(_link(req, service_url, max(0, start - count))

@@ -6,9 +6,10 @@ is sent, so a stream never has to take back a header.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
+from types import ModuleType
 from typing import Any
 from urllib.parse import urlencode
 from xml.sax.saxutils import quoteattr
@@ -28,7 +29,7 @@ class Page:
     """One page: its request, SQL pieces, exact counts and paging links."""
 
     req: GetFeature
-    db: sqlite3.Connection
+    db: Any  # the store's connection (sqlite3 or a PostGIS session)
     where: Where
     order: str
     matched: int
@@ -37,6 +38,7 @@ class Page:
     previous_url: str | None
     service_url: str
     timestamp: str
+    store: ModuleType = store  # the backend's store module (see store.backend_of)
 
     @property
     def ft(self) -> FeatureType:
@@ -55,7 +57,7 @@ class Page:
 
     def rows(self, columns: str, fragments: bool = False) -> Iterator[list[tuple[Any, ...]]]:
         """Batches of this page's rows."""
-        return store.page(self.db, self.ft, self.where, self.order, columns,
+        return self.store.page(self.db, self.ft, self.where, self.order, columns,
                           self.req.start_index, self.returned, fragments)
 
     def schema_url(self) -> str:
@@ -84,14 +86,14 @@ class Page:
         ft = self.ft
         wanted = [p for p in self.properties if p != ft.geometry_name]
         with_geometry = ft.geometry_name in self.properties
-        columns = ", ".join([f't."{ft.id_field}"', f't."{ft.geometry_name}"',
+        columns = ", ".join([f't."{ft.id_field}"', self.store.geometry_column(ft),
                              *(f't."{p}"' for p in wanted)])
         crs = parse_crs("CRS84") if geographic_lonlat else self.crs
         kinds = {p: ft.field(p).type for p in wanted}  # type: ignore[union-attr]
         for batch in self.rows(columns):
             geoms: list[Any] = [None] * len(batch)
             if with_geometry:
-                shapes = store.decode([r[1] for r in batch])
+                shapes = self.store.decode([r[1] for r in batch])
                 if ft.is_point:
                     xy = crs.from_native(shapely.get_coordinates(shapes))
                     geoms = [tuple(p) for p in np.round(xy, crs.decimals).tolist()]
@@ -108,6 +110,8 @@ def typed(value: Any, kind: str) -> Any:
         return None
     if kind == "boolean":
         return bool(value)
+    if kind == "date" and isinstance(value, date):  # PostGIS returns dates, SQLite ISO text
+        return value.isoformat()
     if kind == "real":
         return float(value)
     if kind == "integer":

@@ -23,6 +23,7 @@ from publisher.serving.wfs.crs import box_to_native, default_crs, parse_crs
 from publisher.serving.wfs.errors import InvalidParameterValue, OperationNotSupported
 from publisher.serving.wfs.featuretypes import FeatureType
 from publisher.serving.wfs.parsers.fes import RESOURCE_ID, GeometryLiteral
+from publisher.serving.wfs.query.dialect import GPKG, Dialect
 
 _COMPARISONS = {ast.Equal: "=", ast.NotEqual: "<>", ast.LessThan: "<", ast.LessEqual: "<=",
                 ast.GreaterThan: ">", ast.GreaterEqual: ">="}
@@ -42,6 +43,11 @@ class Where:
     sql: str = "1"
     params: list[Any] = field(default_factory=list)
     tests: list[Callable[[shapely.Geometry], bool]] = field(default_factory=list)
+
+    @property
+    def everything(self) -> bool:
+        """True when the filter selects every feature (the published count applies)."""
+        return self.sql in ("1", "TRUE")
 
 
 def property_name(ref: str | None, ft: FeatureType, locator: str = "filter") -> str:
@@ -68,10 +74,12 @@ def property_name(ref: str | None, ft: FeatureType, locator: str = "filter") -> 
 class Compiler:
     """Compile one AST for one feature type (see :func:`compile_filter`)."""
 
-    def __init__(self, ft: FeatureType, locator: str) -> None:
+    def __init__(self, ft: FeatureType, locator: str, dialect: Dialect = GPKG) -> None:
         self.ft = ft
         self.locator = locator
-        self.where = Where()
+        self.dialect = dialect
+        self.ph = dialect.ph
+        self.where = Where(dialect.true)
 
     # -- entry ---------------------------------------------------------------------------
     def node(self, node: Any) -> str:
@@ -89,7 +97,8 @@ class Compiler:
                 return self._compare(node.lhs, op, node.rhs)
         if isinstance(node, ast.Between):
             col, kind = self._column(node.lhs)
-            sql = f"({col} BETWEEN ? AND ?)"
+            col = self.dialect.ordered(col, kind in ("string", "id"))
+            sql = f"({col} BETWEEN {self.ph} AND {self.ph})"
             self.where.params += [self._value(node.low, kind), self._value(node.high, kind)]
             return f"(NOT {sql})" if node.not_ else sql
         if isinstance(node, ast.Like):
@@ -114,7 +123,7 @@ class Compiler:
             name = "dwithin" if isinstance(node, ast.DistanceWithin) else "beyond"
             return self._spatial(name, node.lhs, node.rhs, float(node.distance) * factor)
         if isinstance(node, ast.Include):
-            return "0" if node.not_ else "1"
+            return self.dialect.false if node.not_ else self.dialect.true
         raise OperationNotSupported(
             f"filter operator {type(node).__name__} is not supported", self.locator)
 
@@ -148,7 +157,7 @@ class Compiler:
                 text = str(value).strip().lower()
                 if text not in ("true", "false", "1", "0"):
                     raise ValueError(text)
-                return int(text in ("true", "1"))
+                return self.dialect.boolean(text in ("true", "1"))
             if kind == "date":
                 if isinstance(value, datetime):
                     return value.date().isoformat()
@@ -174,21 +183,24 @@ class Compiler:
             other, _ = self._column(rhs)
             return f"({col} {op} {other})"
         self.where.params.append(self._value(rhs, kind))
-        return f"({col} {op} ?)"
+        if op not in ("=", "<>"):
+            col = self.dialect.ordered(col, kind in ("string", "id"))
+        return f"({col} {op} {self.ph})"
 
     def _in(self, node: ast.In) -> str:
         col, kind = self._column(node.lhs)
         items = [self._value(v, kind) for v in node.sub_nodes]
         if not items:
-            return "1" if node.not_ else "0"
+            return self.dialect.true if node.not_ else self.dialect.false
         self.where.params += items
-        return f"({col} {'NOT ' if node.not_ else ''}IN ({', '.join('?' * len(items))}))"
+        marks = ", ".join([self.ph] * len(items))
+        return f"({col} {'NOT ' if node.not_ else ''}IN ({marks}))"
 
     def _like(self, node: ast.Like) -> str:
         col, _ = self._column(node.lhs)
         glob = _glob(str(node.pattern), node.wildcard, node.singlechar, node.escapechar)
-        sql = f"(lower({col}) GLOB lower(?))" if node.nocase else f"({col} GLOB ?)"
-        self.where.params.append(glob)
+        sql, param = self.dialect.match(col, glob, nocase=bool(node.nocase))
+        self.where.params.append(param)
         return f"(NOT {sql})" if node.not_ else sql
 
     # -- spatial ---------------------------------------------------------------------------
@@ -204,6 +216,11 @@ class Compiler:
             if prop != self.ft.geometry_name:
                 raise InvalidParameterValue(f"{prop} is not a geometry property", self.locator)
         geom = _literal_geometry(rhs, self.locator)
+        if self.dialect.postgis:  # GiST-assisted exact test in the database
+            sql, params = self.dialect.pg_spatial(name, f't."{self.ft.geometry_name}"', geom,
+                                                  distance)
+            self.where.params += params
+            return f"({sql})"
         shapely.prepare(geom)
         index = len(self.where.tests)
         self.where.tests.append(_predicate(name, geom, distance))
@@ -294,8 +311,9 @@ def _glob_literal(ch: str) -> str:
 _SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def compile_filter(node: ast.Node | None, ft: FeatureType, locator: str = "filter") -> Where:
-    """Compile ``node`` for ``ft``; None means every feature.
+def compile_filter(node: ast.Node | None, ft: FeatureType, locator: str = "filter",
+                   dialect: Dialect = GPKG) -> Where:
+    """Compile ``node`` for ``ft`` in ``dialect``; None means every feature.
 
     Raises
     ------
@@ -303,8 +321,8 @@ def compile_filter(node: ast.Node | None, ft: FeatureType, locator: str = "filte
         For unknown properties, bad literals or operators we do not evaluate.
     """
     if node is None:
-        return Where()
-    compiler = Compiler(ft, locator)
+        return Where(dialect.true)
+    compiler = Compiler(ft, locator, dialect)
     try:
         compiler.where.sql = compiler.node(node)
     except RecursionError as exc:
@@ -312,7 +330,8 @@ def compile_filter(node: ast.Node | None, ft: FeatureType, locator: str = "filte
     return compiler.where
 
 
-def order_by(sort_by: list[tuple[str, bool]], ft: FeatureType) -> str:
+def order_by(sort_by: list[tuple[str, bool]], ft: FeatureType,
+             dialect: Dialect = GPKG) -> str:
     """ORDER BY for SORTBY with the unique id as the last key: a total, stable order.
 
     Without SORTBY the order is ``fid`` (publication order), already total.
@@ -324,7 +343,8 @@ def order_by(sort_by: list[tuple[str, bool]], ft: FeatureType) -> str:
         if name == RESOURCE_ID:
             name = ft.id_field
         assert _SAFE.match(name)
-        keys.append(f'"{name}" {"DESC" if descending else "ASC"}')
+        f = ft.field(name)
+        keys.append(dialect.sort_key(f'"{name}"', descending, f is None or f.type == "string"))
     if not any(name == ft.id_field for name, _ in sort_by):
-        keys.append(f'"{ft.id_field}" ASC')
+        keys.append(dialect.sort_key(f'"{ft.id_field}"', False, True))
     return ", ".join(keys)

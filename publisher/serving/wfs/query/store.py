@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import sqlite3
 import struct
+import sys
 from collections.abc import Iterator, Sequence
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -19,6 +21,7 @@ import shapely
 
 from publisher.serving.publications import Publication
 from publisher.serving.wfs.featuretypes import FeatureType
+from publisher.serving.wfs.query.dialect import GPKG
 from publisher.serving.wfs.query.sql import Where
 from publisher.serving.wfs.settings import BATCH
 
@@ -66,7 +69,7 @@ def connect(pub: Publication, where: Where, ft: FeatureType) -> sqlite3.Connecti
 
 def count(db: sqlite3.Connection, pub: Publication, ft: FeatureType, where: Where) -> int:
     """Exact number of matching features; without a filter it is the published count."""
-    if where.sql == "1" and "features" in pub.meta:
+    if where.everything and "features" in pub.meta:
         return int(pub.meta["features"])
     sql = f'SELECT count(*) FROM "{ft.table}" t WHERE {where.sql}'
     return int(db.execute(sql, where.params).fetchone()[0])
@@ -81,3 +84,24 @@ def page(db: sqlite3.Connection, ft: FeatureType, where: Where, order: str, colu
     cursor = db.execute(sql, [*where.params, limit, offset])
     while batch := cursor.fetchmany(BATCH):
         yield batch
+
+
+DIALECT = GPKG
+#: Errors that mean "this filter cannot be evaluated" (a client error, 400).
+QUERY_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error,)
+#: Errors that mean "the publication cannot be read now" (503).
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (OSError,)
+
+
+def geometry_column(ft: FeatureType) -> str:
+    """The geometry as the page reads it (a GeoPackage blob, decoded by :func:`decode`)."""
+    return f't."{ft.geometry_name}"'
+
+
+def backend_of(pub: Publication) -> ModuleType:
+    """The store module reading ``pub``: this one, or :mod:`.store_postgis`."""
+    if pub.backend == "postgis":
+        from publisher.serving.wfs.query import store_postgis
+
+        return store_postgis
+    return sys.modules[__name__]
