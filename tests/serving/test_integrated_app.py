@@ -64,3 +64,15 @@ def test_invalid_capakey_gets_a_problem_json(base) -> None:
     assert r.status_code == 400
     assert r.headers["content-type"].startswith("application/problem+json")
     assert "11004A0479/00N000" in r.text
+
+
+def test_the_dcat_catalogue_is_linked_from_ogc_api_wfs_and_downloads(base) -> None:
+    catalog = f"{base}/downloads/catalog.jsonld"
+    landing = httpx.get(f"{base}/ogc?f=json").json()
+    assert {"rel": "describedby", "type": "application/ld+json",
+            "href": catalog} in [{k: link[k] for k in ("rel", "type", "href")}
+                                 for link in landing["links"] if "type" in link]
+    capabilities = httpx.get(f"{base}/wfs?SERVICE=WFS&REQUEST=GetCapabilities").text
+    assert f'<wfs:MetadataURL xlink:href="{catalog}"/>' in capabilities
+    assert "/downloads/catalog.jsonld" in httpx.get(f"{base}/downloads").text
+    assert httpx.get(catalog).status_code == 200

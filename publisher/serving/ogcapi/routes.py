@@ -34,6 +34,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from publisher.downloads.catalog import CATALOG_PATH
 from publisher.serving.ogcapi.config import build_config, build_openapi, load_template
 from publisher.serving.ogcapi.filtering import (
     OWN_PARAMS,
@@ -150,6 +151,9 @@ class OgcApi:
         if items and status == HTTPStatus.OK and "json" in headers.get("Content-Type", "") \
                 and "ld+json" not in headers.get("Content-Type", ""):
             content = self._fix_paging_links(api, request, args[0], content)
+        if status == HTTPStatus.OK and fn is core_api.landing_page \
+                and headers.get("Content-Type") == "application/json":
+            content = _with_metadata_links(api, content)
         if status == HTTPStatus.OK and headers.get("Content-Type") == "application/json" \
                 and fn.__name__ in ("get_collection_items", "get_collection_item"):
             headers["Content-Type"] = "application/geo+json"  # Part 1, GeoJSON class
@@ -194,6 +198,22 @@ class OgcApi:
                           "href": href(offset + limit)})
         doc["links"] = links
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def _with_metadata_links(api: API, content: str | bytes | dict) -> str:
+    """Landing page + links to the DCAT-AP catalogue, the downloads and the WFS beside us."""
+    doc = content if isinstance(content, dict) else json.loads(content)
+    root = api.config["server"]["url"].rstrip("/").removesuffix(PREFIX)
+    doc.setdefault("links", []).extend([
+        {"rel": "describedby", "type": "application/ld+json",
+         "title": "DCAT-AP-catalogus (metadata van de datasets)",
+         "href": f"{root}{CATALOG_PATH}"},
+        {"rel": "enclosure", "type": "text/html", "title": "Dagelijkse downloads "
+         "(GML, Shapefile, CSV, GeoPackage, GeoJSON)", "href": f"{root}/downloads"},
+        {"rel": "alternate", "type": "application/xml", "title": "WFS 2.0 (POI:POI)",
+         "href": f"{root}/wfs?SERVICE=WFS&REQUEST=GetCapabilities"},
+    ])
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
 
 def _crashing_parameter(params: Any) -> str | None:

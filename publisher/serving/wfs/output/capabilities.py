@@ -13,6 +13,7 @@ import numpy as np
 import shapely
 from shapely.geometry import box
 
+from publisher.downloads.catalog import CATALOG_PATH
 from publisher.publication.render import GML_NS, POI_NS
 from publisher.serving.wfs.crs import ADVERTISED, parse_crs
 from publisher.serving.wfs.featuretypes import FeatureType
@@ -82,18 +83,23 @@ def _wgs84_box(extent: list[float]) -> str:
             "</ows:WGS84BoundingBox>")
 
 
-def _feature_type(ft: FeatureType, extent: list[float] | None) -> str:
+def _feature_type(ft: FeatureType, extent: list[float] | None, catalog: str) -> str:
     crs = f"<wfs:DefaultCRS>{ADVERTISED[0]}</wfs:DefaultCRS>" + "".join(
         f"<wfs:OtherCRS>{c}</wfs:OtherCRS>" for c in ADVERTISED[1:])
     formats = "".join(f"<wfs:Format>{f}</wfs:Format>" for f in OUTPUT_FORMATS)
     return (f"<wfs:FeatureType><wfs:Name>{ft.name}</wfs:Name>"
             f"<wfs:Title>{escape(ft.title)}</wfs:Title>{crs}"
             f"<wfs:OutputFormats>{formats}</wfs:OutputFormats>"
-            + (_wgs84_box(extent) if extent else "") + "</wfs:FeatureType>")
+            + (_wgs84_box(extent) if extent else "")
+            + f'<wfs:MetadataURL xlink:href="{escape(catalog)}"/></wfs:FeatureType>')
 
 
 def capabilities(url: str, types: list[tuple[FeatureType, list[float] | None]]) -> bytes:
-    """The capabilities document; ``types`` are the published types with their extents."""
+    """The capabilities document; ``types`` are the published types with their extents.
+
+    Each feature type's ``MetadataURL`` is the DCAT-AP catalogue served beside the WFS.
+    """
+    catalog = url.split("?", 1)[0].rstrip("/").removesuffix("/wfs") + CATALOG_PATH
     ops = "".join((
         _operation("GetCapabilities", url, _parameter("AcceptVersions", ("2.0.0",))
                    + _parameter("AcceptFormats", ("text/xml",))),
@@ -135,14 +141,15 @@ def capabilities(url: str, types: list[tuple[FeatureType, list[float] | None]]) 
         f"<ows:Abstract>{escape(SERVICE_ABSTRACT)}</ows:Abstract>"
         "<ows:ServiceType>WFS</ows:ServiceType>"
         "<ows:ServiceTypeVersion>2.0.0</ows:ServiceTypeVersion>"
-        "<ows:Fees>NONE</ows:Fees><ows:AccessConstraints>NONE</ows:AccessConstraints>"
+        "<ows:Fees>NONE</ows:Fees><ows:AccessConstraints>Modellicentie voor gratis "
+        "hergebruik; bron: Wonen-Vlaanderen</ows:AccessConstraints>"
         "</ows:ServiceIdentification>"
         f"<ows:ServiceProvider><ows:ProviderName>{escape(PROVIDER)}</ows:ProviderName>"
         "<ows:ServiceContact/></ows:ServiceProvider>"
         f"<ows:OperationsMetadata>{ops}{_parameter('version', ('2.0.0',))}"
         f"{constraints}</ows:OperationsMetadata>"
         "<wfs:FeatureTypeList>"
-        + "".join(_feature_type(ft, extent) for ft, extent in types)
+        + "".join(_feature_type(ft, extent, catalog) for ft, extent in types)
         + "</wfs:FeatureTypeList>"
         + filter_caps
         + "</wfs:WFS_Capabilities>\n"
