@@ -8,10 +8,15 @@ missing: CI installs PostGIS and must prove both backends.
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 import pytest
+import uvicorn
 from sqlalchemy import Engine, create_engine, text
 
 from publisher.store.db import open_engine
@@ -92,3 +97,36 @@ def store(request) -> Iterator[Engine]:
         wipe(engine)
         yield engine
         wipe(engine)
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def _run_server(app) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1 in a thread; yield its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="auto"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def serve_app() -> Callable[..., AbstractContextManager[str]]:
+    """``with serve_app(asgi_app) as base_url:`` a real HTTP server on 127.0.0.1."""
+    return _run_server

@@ -7,7 +7,6 @@ import json
 
 import httpx
 import pytest
-from downloads_server import run_server
 from starlette.applications import Starlette
 
 from publisher.downloads import CATALOG_PATH, routes
@@ -17,8 +16,8 @@ ZIP = "vlok-poi-conformiteitsattest-2026-11-23.shp.zip"
 
 
 @pytest.fixture(scope="module")
-def base(exported, published):
-    with run_server(Starlette(routes=routes(published))) as url:
+def base(exported, published, serve_app):
+    with serve_app(Starlette(routes=routes(published))) as url:
         yield url
 
 

@@ -1,22 +1,15 @@
-"""Fixtures for serving tests: a real publication and a real HTTP server on 127.0.0.1.
+"""Fixtures for serving tests: a real publication (a real HTTP server: ``serve_app``).
 
 ``publication_dir`` builds a small synthetic Flanders into SQLite and publishes it once per
-test session (POI and the policy dataset). ``run_server(app)`` serves any ASGI app with uvicorn
-in a background thread on a free loopback port and yields its base URL.
+test session (POI and the policy dataset, with the download files, as the CLI wires them).
 """
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from publisher.commands.publish import downloads_after_switch
 from publisher.publication.directory import DirectoryTarget
@@ -47,27 +40,7 @@ def publication_dir(demo_store, tmp_path_factory) -> Path:
     return root
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def run_server(app) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1 in a thread; yield ``http://127.0.0.1:<port>``."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="auto"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("test server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+@pytest.fixture(scope="session")
+def serving_as_of() -> date:
+    """The as-of date of the session's publications."""
+    return AS_OF

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -11,15 +10,9 @@ import pytest
 from publisher.serving.app import create_app
 
 
-def _run_server(config: pytest.Config):
-    """``run_server`` of ``tests/serving/conftest.py`` (a helper, not a fixture)."""
-    conftest = config.pluginmanager.get_plugin(str(Path(__file__).parent / "conftest.py"))
-    return conftest.run_server
-
-
 @pytest.fixture(scope="module")
-def base(publication_dir, pytestconfig):
-    with _run_server(pytestconfig)(create_app(publication_dir)) as url:
+def base(publication_dir, serve_app):
+    with serve_app(create_app(publication_dir)) as url:
         yield url
 
 
@@ -41,8 +34,8 @@ def test_health_reports_as_of_and_run_per_dataset(base, publication_dir):
         assert doc["datasets"][dataset]["run_id"] == current[dataset]["run_id"]
 
 
-def test_health_is_503_without_a_publication(tmp_path, pytestconfig):
-    with _run_server(pytestconfig)(create_app(tmp_path)) as url:
+def test_health_is_503_without_a_publication(tmp_path, serve_app):
+    with serve_app(create_app(tmp_path)) as url:
         r = httpx.get(f"{url}/health")
         assert r.status_code == 503 and r.json()["publication_loaded"] is False
         items = httpx.get(f"{url}/ogc/collections/poi/items")
@@ -63,17 +56,17 @@ def test_metrics_count_requests_by_route_and_status_and_features_served(base):
     assert 'vlok_features_served_total{collection="RegisterHerstelvorderingen"}' in text
 
 
-def test_a_new_publication_is_served_without_restart(demo_store, tmp_path, pytestconfig):
+def test_a_new_publication_is_served_without_restart(demo_store, tmp_path, serve_app,
+                                                    serving_as_of):
     from publisher.publication.directory import DirectoryTarget
     from publisher.publication.run import publish_poi
     from publisher.store.db import open_engine
 
-    as_of = pytestconfig.pluginmanager.get_plugin(
-        str(Path(__file__).parent / "conftest.py")).AS_OF
+    as_of = serving_as_of
     engine = open_engine(demo_store)
     target = DirectoryTarget(tmp_path)
     publish_poi(engine, target, as_of, store=demo_store, quiet=True)
-    with _run_server(pytestconfig)(create_app(tmp_path)) as url:
+    with serve_app(create_app(tmp_path)) as url:
         first = httpx.get(f"{url}/health").json()["datasets"]["poi"]
         hits = {"resulttype": "hits"}
         httpx.get(f"{url}/ogc/collections/poi/items", params=hits).raise_for_status()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
 
@@ -12,9 +10,8 @@ from publisher.synthetic.leaks import canaries_in_bytes
 
 
 @pytest.fixture(scope="module")
-def base(publication_dir, pytestconfig):
-    conftest = pytestconfig.pluginmanager.get_plugin(str(Path(__file__).parent / "conftest.py"))
-    with conftest.run_server(create_app(publication_dir)) as url:
+def base(publication_dir, serve_app):
+    with serve_app(create_app(publication_dir)) as url:
         yield url
 
 

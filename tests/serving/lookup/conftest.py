@@ -22,14 +22,6 @@ THREE = "44021A0123/00K002"
 SECOND = "44021A0124/00_000"
 
 
-def serving_conftest(config: pytest.Config):
-    """``tests/serving/conftest.py`` as loaded by pytest (for ``run_server``)."""
-    want = Path(__file__).resolve().parent.parent / "conftest.py"
-    for plugin in config.pluginmanager.get_plugins():
-        f = getattr(plugin, "__file__", None)
-        if f and Path(f).resolve() == want:
-            return plugin
-    raise RuntimeError("tests/serving/conftest.py not loaded")
 
 
 def _feature(poid: str, product: str, bus: str | None, adresid: str) -> dict:
@@ -69,9 +61,9 @@ def three_capakeys() -> tuple[str, str]:
 
 
 @pytest.fixture(scope="session")
-def serve(request):
-    """``run_server`` from ``tests/serving/conftest.py``."""
-    return serving_conftest(request.config).run_server
+def serve(serve_app):
+    """The session's ``serve_app`` under the name these tests use."""
+    return serve_app
 
 
 @pytest.fixture(scope="session")
@@ -80,16 +72,16 @@ def demo_reader(publication_dir) -> PublicationReader:
 
 
 @pytest.fixture(scope="session")
-def demo_url(request, demo_reader) -> Iterator[str]:
+def demo_url(serve_app, demo_reader) -> Iterator[str]:
     """Base URL of a live server with the lookup routes over the demo publication."""
     app = Starlette(routes=lookup.routes(demo_reader))
-    with serving_conftest(request.config).run_server(app) as url:
+    with serve_app(app) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
-def three_url(request, three_products_dir) -> Iterator[str]:
+def three_url(serve_app, three_products_dir) -> Iterator[str]:
     """Base URL of a live server over the purpose-built three-product publication."""
     app = Starlette(routes=lookup.routes(PublicationReader(three_products_dir)))
-    with serving_conftest(request.config).run_server(app) as url:
+    with serve_app(app) as url:
         yield url

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,15 +15,12 @@ CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
 
 
-def serving_conftest(config: pytest.Config):
-    """``tests/serving/conftest.py`` as pytest loaded it (for ``run_server``, a plain helper)."""
-    return config.pluginmanager.get_plugin(str(Path(__file__).parents[1] / "conftest.py"))
 
 
 @pytest.fixture(scope="session")
-def ogc_base(publication_dir, pytestconfig) -> Iterator[str]:
+def ogc_base(publication_dir, serve_app) -> Iterator[str]:
     """``http://127.0.0.1:<port>`` of a real server; the OGC API is under ``/ogc``."""
-    with serving_conftest(pytestconfig).run_server(create_app(publication_dir)) as url:
+    with serve_app(create_app(publication_dir)) as url:
         yield url
 
 

@@ -7,7 +7,6 @@ the PostGIS app can be compared with the same request against the GeoPackage app
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,11 +15,6 @@ from publisher.publication.postgis import PostGISTarget
 from publisher.publication.run import publish_poi, publish_policy
 from publisher.serving.app import create_app
 from publisher.store.db import open_engine
-
-
-def serving_conftest(config: pytest.Config):
-    """``tests/serving/conftest.py`` as pytest loaded it (``run_server``, ``AS_OF``)."""
-    return config.pluginmanager.get_plugin(str(Path(__file__).parents[1] / "conftest.py"))
 
 
 def publish_into(url: str, demo_store: str, as_of) -> None:
@@ -36,24 +30,24 @@ def publish_into(url: str, demo_store: str, as_of) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_url(publication_dir, demo_store, make_database, pytestconfig) -> str:
+def pg_url(publication_dir, demo_store, make_database, serving_as_of) -> str:
     """A PostGIS database holding the same publication as ``publication_dir``."""
     url = make_database()
-    publish_into(url, demo_store, serving_conftest(pytestconfig).AS_OF)
+    publish_into(url, demo_store, serving_as_of)
     return url
 
 
 @pytest.fixture(scope="session")
-def pg_base(pg_url, pytestconfig) -> Iterator[str]:
+def pg_base(pg_url, serve_app) -> Iterator[str]:
     """``http://127.0.0.1:<port>`` of the app serving the PostGIS publication."""
-    with serving_conftest(pytestconfig).run_server(create_app(pg_url)) as base:
+    with serve_app(create_app(pg_url)) as base:
         yield base
 
 
 @pytest.fixture(scope="session")
-def gpkg_base(publication_dir, pytestconfig) -> Iterator[str]:
+def gpkg_base(publication_dir, serve_app) -> Iterator[str]:
     """``http://127.0.0.1:<port>`` of the app serving the same publication as GeoPackages."""
-    with serving_conftest(pytestconfig).run_server(create_app(publication_dir)) as base:
+    with serve_app(create_app(publication_dir)) as base:
         yield base
 
 

@@ -12,22 +12,21 @@ from publisher.commands import serve
 from publisher.errors import ConfigError
 from publisher.serving.app import create_app
 
-from .conftest import publish_into, serving_conftest
+from .conftest import publish_into
 
 
 def test_a_new_publication_is_picked_up_without_restart(demo_store, make_database,
-                                                        pytestconfig):
-    conf = serving_conftest(pytestconfig)
+                                                        serve_app, serving_as_of):
     url = make_database()
-    publish_into(url, demo_store, conf.AS_OF)
-    with conf.run_server(create_app(url)) as base, httpx.Client(base_url=base,
-                                                                timeout=60) as client:
+    publish_into(url, demo_store, serving_as_of)
+    with serve_app(create_app(url)) as base, httpx.Client(base_url=base,
+                                                          timeout=60) as client:
         before = client.get("/health").json()["datasets"]["poi"]["run_id"]
         page = client.get("/wfs", params={"SERVICE": "WFS", "VERSION": "2.0.0",
                                           "REQUEST": "GetFeature", "TYPENAMES": "POI:POI",
                                           "COUNT": "5"})
         assert page.status_code == 200
-        publish_into(url, demo_store, conf.AS_OF)  # a new run: a new schema, switched
+        publish_into(url, demo_store, serving_as_of)  # a new run: a new schema, switched
         deadline = time.monotonic() + 10
         while client.get("/health").json()["datasets"]["poi"]["run_id"] == before:
             assert time.monotonic() < deadline, "the new publication was not picked up"

@@ -24,19 +24,12 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 
 
-def _serving_conftest(config: pytest.Config):
-    want = Path(__file__).resolve().parent.parent / "conftest.py"
-    for plugin in config.pluginmanager.get_plugins():
-        f = getattr(plugin, "__file__", None)
-        if f and Path(f).resolve() == want:
-            return plugin
-    raise RuntimeError("tests/serving/conftest.py not loaded")
 
 
 @pytest.fixture(scope="session")
-def serve(request):
-    """``run_server`` from ``tests/serving/conftest.py``."""
-    return _serving_conftest(request.config).run_server
+def serve(serve_app):
+    """The session's ``serve_app`` under the name these tests use."""
+    return serve_app
 
 
 @pytest.fixture(scope="session")

@@ -53,20 +53,12 @@ def client(app) -> Iterator[TestClient]:
         yield c
 
 
-def _serving_conftest(config: pytest.Config):
-    """``tests/serving/conftest.py`` as loaded by pytest (for ``run_server``)."""
-    want = Path(__file__).resolve().parent.parent / "conftest.py"
-    for plugin in config.pluginmanager.get_plugins():
-        f = getattr(plugin, "__file__", None)
-        if f and Path(f).resolve() == want:
-            return plugin
-    raise RuntimeError("tests/serving/conftest.py not loaded")
 
 
 @pytest.fixture(scope="session")
-def server(app, request) -> Iterator[str]:
+def server(app, serve_app) -> Iterator[str]:
     """``http://127.0.0.1:<port>/wfs`` of a real uvicorn server."""
-    with _serving_conftest(request.config).run_server(app) as base:
+    with serve_app(app) as base:
         yield f"{base}/wfs"
 
 
