@@ -34,7 +34,12 @@ from publisher.serving import metrics
 from publisher.serving.lookup import routes as lookup_routes
 from publisher.serving.ogcapi.provider import reader_for
 from publisher.serving.ogcapi.routes import OgcApi
-from publisher.serving.publications import PostGISReader, PublicationReader, is_database_url
+from publisher.serving.publications import (
+    PostGISReader,
+    PublicationReader,
+    PublicationUnreadable,
+    is_database_url,
+)
 from publisher.serving.viewer import routes as viewer_routes
 
 LOGGER = logging.getLogger(__name__)
@@ -82,11 +87,24 @@ def create_app(publication_dir: Path | str | None = None, *,
         *(_no_download_routes() if database else download_routes(Path(source))),
         *viewer_routes(reader),  # "/" is the citizen map viewer
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes,
+                    exception_handlers={PublicationUnreadable: _publication_unreadable})
     app.add_middleware(metrics.MetricsMiddleware)
     app.state.reader = reader
     app.state.ogc = ogc
     return app
+
+
+async def _publication_unreadable(request: Request, exc: Exception) -> Response:
+    """Last boundary: a publication that cannot be read now is a 503, never a 500."""
+    LOGGER.error("publication unreadable on %s: %s", request.url.path, exc)
+    return JSONResponse({"type": "urn:vlok:problem:publication-unavailable",
+                         "title": "Publicatie tijdelijk niet leesbaar",
+                         "status": HTTPStatus.SERVICE_UNAVAILABLE,
+                         "detail": "the publication cannot be read now; retry later"},
+                        status_code=HTTPStatus.SERVICE_UNAVAILABLE,
+                        media_type="application/problem+json",
+                        headers={"Retry-After": "30"})
 
 
 def create_app_from_env() -> Starlette:

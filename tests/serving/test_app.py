@@ -79,3 +79,17 @@ def test_a_new_publication_is_served_without_restart(demo_store, tmp_path, serve
         items = httpx.get(f"{url}/ogc/collections/poi/items", params={"limit": 1}).json()
         assert items["features"][0]["properties"]["PEILDATUM"] == later.isoformat()
         assert items["numberMatched"] == sum(report.counts.values())
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/health", "/api/v1/kaart", "/api/v1/adressen?q=kerk",
+    "/wfs?SERVICE=WFS&REQUEST=GetCapabilities", "/ogc/collections/poi/items",
+    "/api/v1/woningkwaliteit?capakey=11004A0479/00N000", "/downloads"])
+def test_an_unreachable_publication_database_gives_503_never_500(path):
+    from starlette.testclient import TestClient
+
+    app = create_app("postgresql+psycopg://postgres@127.0.0.1:1/nowhere")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get(path)
+    assert response.status_code == 503, response.text
+    assert "Traceback" not in response.text
