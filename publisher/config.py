@@ -27,6 +27,7 @@ class Settings:
     demo_seed: int = 2026
     log_format: str = "json"
     publication_dir: str = "data/publication"
+    files_dir: str = "data/publication"
     retention_days: int = 30
     basemap_url: str = ""
     basemap_attribution: str = ""

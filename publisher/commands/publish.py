@@ -33,8 +33,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.set_defaults(handler=run, dataset=name)
 
 
-def open_target(text: str):
-    """A directory, or a PostgreSQL URL for the PostGIS publication store."""
+def open_target(text: str, files_dir: Path | None = None):
+    """A directory, or a PostgreSQL URL for the PostGIS publication store.
+
+    With PostGIS, ``files_dir`` (setting ``files_dir``) receives the download files.
+    """
     if "://" not in text:
         from publisher.publication.directory import DirectoryTarget
 
@@ -45,7 +48,7 @@ def open_target(text: str):
     from publisher.publication.postgis import PostGISTarget
     from publisher.store.db import open_engine
 
-    return PostGISTarget(open_engine(text))
+    return PostGISTarget(open_engine(text), mirror_dir=files_dir)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -53,7 +56,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from publisher.publication.run import publish_poi, publish_policy
 
     engine = engine_for(args, settings)
-    target = open_target(args.target or settings.publication_dir)
+    target = open_target(args.target or settings.publication_dir, Path(settings.files_dir))
     store = make_url(str(engine.url)).render_as_string(hide_password=True)
     as_of = args.as_of or brussels_today(settings)
     follow_up = downloads_after_switch(target, as_of, settings.retention_days, args.quiet)
@@ -75,17 +78,29 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def downloads_after_switch(target, as_of, keep_days: int, quiet: bool):
-    """The daily files follow every directory publication (PostGIS: none yet, see README)."""
+    """The daily files follow every publication.
+
+    A directory target keeps them beside its publications; a PostGIS target writes them from
+    its GeoPackage mirror into its ``mirror_dir`` (setting ``files_dir``), then drops the mirror.
+    """
     from publisher.publication.directory import DirectoryTarget
 
-    if not isinstance(target, DirectoryTarget):
+    if isinstance(target, DirectoryTarget):
+        root = target.root
+    elif getattr(target, "mirror_dir", None) is not None:
+        root = target.mirror_dir
+    else:
         return None
 
     def export(current, changes, report) -> None:
         from publisher.downloads import export_downloads, prune_downloads
 
-        export_downloads(target.root, current.dataset, current.path, as_of, current.run_id,
-                         changes, quiet=quiet)
-        prune_downloads(target.root, keep_days, as_of)
+        source = current.path if isinstance(target, DirectoryTarget) \
+            else target.mirrors[current.run_id]
+        export_downloads(root, current.dataset, source, as_of, current.run_id, changes,
+                         quiet=quiet)
+        prune_downloads(root, keep_days, as_of)
+        if not isinstance(target, DirectoryTarget):
+            source.unlink(missing_ok=True)
 
     return export

@@ -86,11 +86,11 @@ def _serve(request: Request, set_dir: Path, entry: dict[str, Any], dated: bool) 
     return StreamingResponse(body, status_code=decided.status, headers=decided.headers)
 
 
-def routes(publication_root: Path) -> list[BaseRoute]:
+def routes(publication_root: Path, history: Any | None = None) -> list[BaseRoute]:
     """The download and change routes over ``publication_root`` (mount at the app root)."""
     root = Path(publication_root)
     served = _Sets(root)
-    target: list[DirectoryTarget] = []
+    target: list[Any] = []  # what answers changes_since(since, dataset)
 
     async def index(request: Request) -> Response:
         return HTMLResponse(render_index(served.manifest(served.resolve(None))))
@@ -137,7 +137,7 @@ def routes(publication_root: Path) -> list[BaseRoute]:
                            f"dataset must be one of {', '.join(DATASETS)}, got {dataset!r}",
                            request.url.path)
         if not target:
-            target.append(DirectoryTarget(root))
+            target.append(history or DirectoryTarget(root))
         runs = target[0].changes_since(since, dataset)
         body = json.dumps({"dataset": dataset, "since": since.isoformat(), "runs": runs},
                           ensure_ascii=False).encode()

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ import shapely
 from sqlalchemy import Engine, text
 
 from publisher.extract.mapping import Mapping
+from publisher.publication import gpkg
 from publisher.publication.lock import AlreadyRunning
 from publisher.publication.render import point_fragments
 
@@ -66,11 +68,37 @@ def _value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-class PostGISTarget:
-    """Publications, pointer, history and reports in a PostGIS database."""
+def changes_since(engine: Engine, since: date, dataset: str = "poi") -> list[dict[str, Any]]:
+    """Published runs after ``since`` with their change sets (as ``DirectoryTarget`` gives)."""
+    out = []
+    with engine.connect() as conn:
+        runs = conn.execute(text(
+            f"SELECT run_id, as_of, counts, previous_run FROM {META}.run WHERE dataset = :d "
+            "AND status = 'published' AND as_of > :s ORDER BY as_of, finished"),
+            {"d": dataset, "s": since}).all()
+        for run_id, as_of, counts, previous in runs:
+            changes: dict[str, dict[str, list[str]]] = {}
+            for product, poid, change in conn.execute(text(
+                    f"SELECT product, poid, change FROM {META}.change WHERE run_id = :r "
+                    "ORDER BY product, change, poid"), {"r": run_id}):
+                changes.setdefault(product, {"added": [], "removed": []})[change].append(poid)
+            out.append({"run_id": run_id, "as_of": as_of.isoformat(), "previous_run": previous,
+                        "counts": counts, "changes": changes})
+    return out
 
-    def __init__(self, engine: Engine) -> None:
+
+class PostGISTarget:
+    """Publications, pointer, history and reports in a PostGIS database.
+
+    With ``mirror_dir`` every publication is also written as a GeoPackage under
+    ``mirror_dir/.mirror/`` (the same deterministic writer as the embedded store), from which
+    the daily download files are made; ``mirrors`` maps a run id to that file.
+    """
+
+    def __init__(self, engine: Engine, mirror_dir: Path | None = None) -> None:
         self.engine = engine
+        self.mirror_dir = mirror_dir
+        self.mirrors: dict[str, Path] = {}
         with engine.begin() as conn:
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
             conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {META}"))
@@ -135,6 +163,10 @@ class PostGISTarget:
                      features: list[dict[str, Any]], xy: np.ndarray,
                      parcels: list[tuple[str, str]], meta: dict[str, Any]) -> str:
         """Create and fill a publication schema; returns its name (not yet serving)."""
+        if self.mirror_dir is not None:
+            self.mirrors[run_id] = self._mirror_path(dataset, run_id)
+            gpkg.write_points(self.mirrors[run_id], mapping, date.fromisoformat(
+                str(meta["as_of"])), features, xy, parcels, meta)
         schema = _schema_name(dataset, run_id)
         layer, geom, names = dataset, mapping.geometry_name, mapping.names
         cols = ", ".join(f'"{f.name}" {PG_TYPES[f.type]}' for f in mapping.fields)
@@ -184,6 +216,10 @@ class PostGISTarget:
                        bounds: list[tuple[float, float, float, float]],
                        meta: dict[str, Any]) -> str:
         """Create and fill a polygon publication schema (the policy dataset)."""
+        if self.mirror_dir is not None:
+            self.mirrors[run_id] = self._mirror_path(dataset, run_id)
+            gpkg.write_polygons(self.mirrors[run_id], mapping, date.fromisoformat(
+                str(meta["as_of"])), features, wkbs, bounds, meta)
         schema = _schema_name(dataset, run_id)
         geom, names = mapping.geometry_name, mapping.names
         cols = ", ".join(f'"{f.name}" {PG_TYPES[f.type]}' for f in mapping.fields)
@@ -238,6 +274,18 @@ class PostGISTarget:
         finally:
             raw.close()
         return CurrentSchema(dataset, schema, as_of, run_id)
+
+    def _mirror_path(self, dataset: str, run_id: str) -> Path:
+        assert self.mirror_dir is not None
+        folder = self.mirror_dir / ".mirror"
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob(f"{dataset}-*.gpkg"):  # a killed run's leftover
+            stale.unlink(missing_ok=True)
+        return folder / f"{dataset}-{run_id}.gpkg"
+
+    def changes_since(self, since: date, dataset: str = "poi") -> list[dict[str, Any]]:
+        """Published runs after ``since`` with their change sets."""
+        return changes_since(self.engine, since, dataset)
 
     def save_report(self, run_id: str, report_json: str) -> None:
         """Keep the run report beside the history."""

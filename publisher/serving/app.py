@@ -84,7 +84,7 @@ def create_app(publication_dir: Path | str | None = None, *,
         *ogc.routes(),
         *_wfs_routes(reader),
         *lookup_routes(reader),
-        *(_no_download_routes() if database else download_routes(Path(source))),
+        *_downloads(source, database),
         *viewer_routes(reader),  # "/" is the citizen map viewer
     ]
     app = Starlette(routes=routes,
@@ -113,20 +113,6 @@ def create_app_from_env() -> Starlette:
                       base_url=os.environ.get("VLOK_BASE_URL") or None)
 
 
-def _no_download_routes() -> list[BaseRoute]:
-    """503 problem routes for the download paths when serving from PostGIS."""
-    async def unavailable(request: Request) -> Response:
-        return JSONResponse(
-            {"type": "about:blank", "title": "Niet beschikbaar", "status": 503,
-             "detail": "downloads and change sets are not available for PostGIS publications "
-                       "yet: serve the publication directory for those",
-             "instance": request.url.path},
-            status_code=HTTPStatus.SERVICE_UNAVAILABLE,
-            media_type="application/problem+json")
-
-    return [Route(path, unavailable, methods=["GET", "HEAD"]) for path in (
-        "/downloads", "/downloads/", "/downloads/{name}", "/downloads/{day}/{name}",
-        "/api/v1/changes")]
 
 
 def _health(reader: PublicationReader | PostGISReader) -> JSONResponse:
@@ -155,3 +141,29 @@ def _wfs_routes(reader: PublicationReader | PostGISReader) -> list[BaseRoute]:
     except ImportError:
         return []
     return wfs_routes(reader)
+
+
+def _downloads(source: Path | str, database: bool) -> list[BaseRoute]:
+    """Download routes: beside a directory publication, or in ``files_dir`` for PostGIS.
+
+    With PostGIS the files come from the publish job's GeoPackage mirror and the change sets
+    from ``vlok_publication.change``.
+    """
+    if not database:
+        return download_routes(Path(source))
+    from publisher.config import load_settings
+    from publisher.publication.postgis import changes_since
+    from publisher.store.db import open_engine
+
+    class History:
+        engine = None
+
+        def changes_since(self, since, dataset="poi"):
+            if self.engine is None:
+                self.engine = open_engine(str(source), check=False)
+            try:
+                return changes_since(self.engine, since, dataset)
+            except Exception as exc:  # the database: 503 at the app boundary
+                raise PublicationUnreadable(f"run history unreadable: {exc}") from None
+
+    return download_routes(Path(load_settings().files_dir), history=History())

@@ -17,6 +17,13 @@ from publisher.synthetic.people import canary_values
 pytestmark = pytest.mark.postgis
 
 
+@pytest.fixture(autouse=True)
+def files_dir(tmp_path, monkeypatch):
+    """Download files of CLI runs go to a temporary directory, never the repository's data/."""
+    monkeypatch.setenv("VLOK_FILES_DIR", str(tmp_path / "files"))
+    return tmp_path / "files"
+
+
 @pytest.fixture
 def target(make_database) -> PostGISTarget:
     return PostGISTarget(open_engine(make_database()))
@@ -126,3 +133,31 @@ def test_publish_killed_at_random_moments_leaves_the_postgis_publication_whole(
             "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'pub\\_%' AND nspname NOT IN "
             f"(SELECT schema_name FROM {META}.run)")).all()
     assert orphans == []
+
+
+def test_postgis_publications_get_download_files_and_change_sets(tiny_store, target, as_of,
+                                                                  tmp_path, monkeypatch) -> None:
+    import json
+
+    from starlette.testclient import TestClient
+
+    from publisher.serving.app import create_app
+
+    files = tmp_path / "files"
+    url = target.engine.url.render_as_string(hide_password=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "publisher", "publish", "--store", str(tiny_store.url),
+         "--target", url, "--as-of", as_of.isoformat(), "--quiet"],
+        capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((files / "downloads" / "latest" / "manifest.json").read_text())
+    poi_all = next(f for f in manifest["files"] if f["name"] == f"vlok-poi-{as_of}.gpkg")
+    with target.engine.connect() as conn:
+        published = conn.scalar(text(
+            f'SELECT count(*) FROM "{target.current("poi").schema}".poi'))
+    assert poi_all["features"] == published
+    assert list((files / ".mirror").glob("*.gpkg")) == []  # the mirror is dropped after use
+    with TestClient(create_app(url)) as client:
+        assert client.get("/downloads/manifest.json").json()["files"] == manifest["files"]
+        runs = client.get(f"/api/v1/changes?since={as_of - timedelta(days=1)}").json()["runs"]
+    assert runs and sum(len(c["added"]) for c in runs[-1]["changes"].values()) == published

@@ -84,7 +84,7 @@ def test_a_new_publication_is_served_without_restart(demo_store, tmp_path, serve
 @pytest.mark.parametrize("path", [
     "/", "/health", "/api/v1/kaart", "/api/v1/adressen?q=kerk",
     "/wfs?SERVICE=WFS&REQUEST=GetCapabilities", "/ogc/collections/poi/items",
-    "/api/v1/woningkwaliteit?capakey=11004A0479/00N000", "/downloads"])
+    "/api/v1/woningkwaliteit?capakey=11004A0479/00N000", "/api/v1/changes?since=2026-01-01"])
 def test_an_unreachable_publication_database_gives_503_never_500(path):
     from starlette.testclient import TestClient
 
