@@ -67,10 +67,11 @@ def test_health_lookup_and_viewer_data_work_on_postgis(pg, gp):
     assert pg.get("/").status_code == 200
 
 
-def test_downloads_say_they_are_not_available_on_postgis(pg):
-    r = pg.get("/downloads/manifest.json")
-    assert r.status_code == 503
-    assert "not available for PostGIS publications yet" in r.json()["detail"]
+def test_change_sets_come_from_the_postgis_run_history(pg):
+    runs = pg.get("/api/v1/changes", params={"since": "2026-01-01"}).json()["runs"]
+    assert runs, "the PostGIS publication's run must be listed"
+    added = sum(len(c["added"]) for c in runs[0]["changes"].values())
+    assert added == sum(runs[0]["counts"].values())
 
 
 def test_serve_command_checks_the_database(pg_url, make_database):
