@@ -77,11 +77,21 @@ def count(db: sqlite3.Connection, pub: Publication, ft: FeatureType, where: Wher
 
 def page(db: sqlite3.Connection, ft: FeatureType, where: Where, order: str, columns: str,
          offset: int, limit: int, join_fragments: bool = False) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows of one page in batches (bounded memory), in the given total order."""
+    """Rows of one page in batches (bounded memory), in the given total order.
+
+    Unfiltered pages in publication order seek by ``fid`` instead of skipping ``offset`` rows:
+    publications number their features 1..n in that order, so ``fid > offset`` is the same
+    page, and the last page of a 160k layer costs what the first does.
+    """
     join = (f' JOIN "{ft.table}_fragment" f ON f.fid = t.fid' if join_fragments else "")
-    sql = (f'SELECT {columns} FROM "{ft.table}" t{join} WHERE {where.sql} '
-           f"ORDER BY {order} LIMIT ? OFFSET ?")
-    cursor = db.execute(sql, [*where.params, limit, offset])
+    if where.everything and order == "t.fid":
+        sql = (f'SELECT {columns} FROM "{ft.table}" t{join} WHERE t.fid > ? '
+               "ORDER BY t.fid LIMIT ?")
+        cursor = db.execute(sql, [offset, limit])
+    else:
+        sql = (f'SELECT {columns} FROM "{ft.table}" t{join} WHERE {where.sql} '
+               f"ORDER BY {order} LIMIT ? OFFSET ?")
+        cursor = db.execute(sql, [*where.params, limit, offset])
     while batch := cursor.fetchmany(BATCH):
         yield batch
 

@@ -82,13 +82,22 @@ def count(db: Session, pub: Publication, ft: FeatureType, where: Where) -> int:
 
 def page(db: Session, ft: FeatureType, where: Where, order: str, columns: str,
          offset: int, limit: int, join_fragments: bool = False) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows of one page in batches (server-side cursor), in the given total order."""
+    """Rows of one page in batches (server-side cursor), in the given total order.
+
+    As in the GeoPackage store, unfiltered pages in publication order seek by ``fid``.
+    """
     join = (f" JOIN {db.table(ft.table + '_fragment')} f ON f.fid = t.fid"
             if join_fragments else "")
-    sql = (f"SELECT {columns} FROM {db.table(ft.table)} t{join} WHERE {where.sql} "
-           f"ORDER BY {order} LIMIT %s OFFSET %s")
+    if where.everything and order == "t.fid":
+        sql = (f"SELECT {columns} FROM {db.table(ft.table)} t{join} WHERE t.fid > %s "
+               "ORDER BY t.fid LIMIT %s")
+        params = [offset, limit]
+    else:
+        sql = (f"SELECT {columns} FROM {db.table(ft.table)} t{join} WHERE {where.sql} "
+               f"ORDER BY {order} LIMIT %s OFFSET %s")
+        params = [*where.params, limit, offset]
     with db.conn.cursor(name=f"wfs_page_{next(_names)}") as cursor:
         cursor.itersize = BATCH
-        cursor.execute(sql, [*where.params, limit, offset])
+        cursor.execute(sql, params)
         while batch := cursor.fetchmany(BATCH):
             yield batch
