@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from http import HTTPStatus
 from pathlib import Path
 
@@ -87,12 +90,31 @@ def create_app(publication_dir: Path | str | None = None, *,
         *_downloads(source, database),
         *viewer_routes(reader),  # "/" is the citizen map viewer
     ]
-    app = Starlette(routes=routes,
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Build the address index in the background: at flanders scale it takes seconds,
+        # which the first citizen's search should not wait for.
+        threading.Thread(target=_warm_address_index, args=(reader,), daemon=True).start()
+        yield
+
+    app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={PublicationUnreadable: _publication_unreadable})
     app.add_middleware(metrics.MetricsMiddleware)
     app.state.reader = reader
     app.state.ogc = ogc
     return app
+
+
+def _warm_address_index(reader: PublicationReader) -> None:
+    """Build the lookup's address index of the current publication (errors only logged)."""
+    from publisher.serving.lookup.address import index_for
+
+    try:
+        pub = reader.current("poi")
+        if pub is not None:
+            index_for(pub.run_id, pub.connect())
+    except Exception as exc:  # a warm-up must never take the worker down
+        LOGGER.warning("address index warm-up failed: %s", exc)
 
 
 async def _publication_unreadable(request: Request, exc: Exception) -> Response:
