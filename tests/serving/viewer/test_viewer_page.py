@@ -126,3 +126,30 @@ def test_the_viewer_fits_a_phone_screen(phone, recorder, artifacts):
     assert phone.locator("#kaart").bounding_box()["width"] >= 380
     phone.screenshot(path=str(artifacts / "viewer-phone.png"), full_page=True)
     assert recorder.errors == []
+
+
+def test_the_map_still_works_when_the_basemap_is_unreachable(browser, serve, viewer_reader,
+                                                             monkeypatch, tmp_path):
+    """A configured basemap that does not answer (here a closed loopback port) costs tiles only:
+    the markers, the layers and the search keep working and no script error occurs."""
+    from starlette.applications import Starlette
+
+    from publisher.serving import lookup, viewer
+
+    monkeypatch.setenv("VLOK_BASEMAP_URL", "http://127.0.0.1:9/grb/{z}/{x}/{y}.png")
+    app = Starlette(routes=[*lookup.routes(viewer_reader), *viewer.routes(viewer_reader)])
+    with serve(app) as url:
+        context = browser.new_context(viewport={"width": 1280, "height": 860})
+        page = context.new_page()
+        errors, tiles = [], []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("request", lambda req: "/grb/" in req.url and tiles.append(req.url))
+        page.on("console", lambda msg: msg.type == "error"
+                and "Failed to load resource" not in msg.text and errors.append(msg.text))
+        page.goto(f"{url}/")
+        page.wait_for_selector("body[data-geladen='ja']", timeout=20_000)
+        assert tiles, "the configured basemap was not asked for tiles"
+        assert _markers(page, "ca") > 0
+        page.screenshot(path=str(tmp_path / "no-basemap.png"))
+        context.close()
+    assert errors == []
