@@ -45,20 +45,26 @@ def file_lock(path: Path, what: str) -> Iterator[None]:
 
 
 @contextmanager
+def advisory_lock(engine: Engine, name: str, what: str) -> Iterator[None]:
+    """Hold a PostgreSQL session advisory lock named ``name``, or refuse naming ``what``."""
+    key = zlib.crc32(name.encode()) - 2**31
+    with engine.connect() as conn:
+        if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
+            raise AlreadyRunning(f"another publish is running on {what}; "
+                                 "refusing to start a second one")
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            conn.commit()
+
+
+@contextmanager
 def store_lock(engine: Engine) -> Iterator[None]:
     """Lock the store: a flock beside a SQLite file, an advisory lock on PostgreSQL."""
     if engine.dialect.name == "postgresql":
-        key = zlib.crc32(b"vlok-publisher publish") - 2**31
-        with engine.connect() as conn:
-            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
-            if not got:
-                raise AlreadyRunning("another publish is running on this PostgreSQL store; "
-                                     "refusing to start a second one")
-            try:
-                yield
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                conn.commit()
+        with advisory_lock(engine, "vlok-publisher publish", "this PostgreSQL store"):
+            yield
         return
     database = engine.url.database or "memory"
     with file_lock(Path(f"{database}.publish.lock"), f"store {database}"):

@@ -17,9 +17,7 @@ after it is published; old schemas are dropped by retention.
 from __future__ import annotations
 
 import json
-import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -31,7 +29,7 @@ from sqlalchemy import Engine, text
 
 from publisher.extract.mapping import Mapping
 from publisher.publication import gpkg
-from publisher.publication.lock import AlreadyRunning
+from publisher.publication.lock import advisory_lock
 from publisher.publication.render import point_fragments
 
 META = "vlok_publication"
@@ -122,19 +120,10 @@ class PostGISTarget:
         """The target as a person reads it (no password)."""
         return self.engine.url.render_as_string(hide_password=True)
 
-    @contextmanager
-    def lock(self) -> Iterator[None]:
+    def lock(self) -> AbstractContextManager[None]:
         """Advisory lock on the target database for the duration of a run."""
-        key = zlib.crc32(b"vlok-publisher publication target") - 2**31
-        with self.engine.connect() as conn:
-            if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
-                raise AlreadyRunning("another publish is running on this PostGIS target; "
-                                     "refusing to start a second one")
-            try:
-                yield
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                conn.commit()
+        return advisory_lock(self.engine, "vlok-publisher publication target",
+                             "this PostGIS target")
 
     # -- reading ---------------------------------------------------------------------------
 
