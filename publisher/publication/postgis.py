@@ -17,7 +17,8 @@ after it is published; old schemas are dropped by retention.
 from __future__ import annotations
 
 import json
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -157,47 +158,30 @@ class PostGISTarget:
             gpkg.write_points(self.mirrors[run_id], mapping, date.fromisoformat(
                 str(meta["as_of"])), features, xy, parcels, meta)
         schema = _schema_name(dataset, run_id)
-        layer, geom, names = dataset, mapping.geometry_name, mapping.names
-        cols = ", ".join(f'"{f.name}" {PG_TYPES[f.type]}' for f in mapping.fields)
         ewkb = shapely.to_wkb(shapely.set_srid(shapely.points(xy), 31370), hex=True,
                               include_srid=True) if len(xy) else []
-        raw = self.engine.raw_connection()
-        try:
-            pg = raw.driver_connection
-            with pg.cursor() as cur:
-                cur.execute(f'CREATE SCHEMA "{schema}"')
-                cur.execute(f'CREATE TABLE "{schema}"."{layer}" (fid integer PRIMARY KEY, '
-                            f'"{geom}" geometry(Point, 31370), {cols})')
-                col_list = ", ".join(f'"{n}"' for n in ("fid", geom, *names))
-                with cur.copy(f'COPY "{schema}"."{layer}" ({col_list}) FROM STDIN') as copy:
-                    for i, (f, g) in enumerate(zip(features, ewkb, strict=True), 1):
-                        copy.write_row((i, g, *(_value(f[n]) for n in names)))
-                cur.execute(f'CREATE TABLE "{schema}"."{layer}_fragment" (fid integer PRIMARY '
-                            "KEY, lon double precision, lat double precision, gml text NOT NULL,"
-                            " geojson text NOT NULL)")
-                with cur.copy(f'COPY "{schema}"."{layer}_fragment" FROM STDIN') as copy:
-                    for i, frag in enumerate(point_fragments(mapping.layer, features, xy), 1):
-                        copy.write_row((i, *frag))
-                cur.execute(f'CREATE TABLE "{schema}"."{layer}_parcel" ("CAPAKEY" text NOT NULL,'
-                            ' "POID" text NOT NULL, PRIMARY KEY ("CAPAKEY", "POID"))')
-                with cur.copy(f'COPY "{schema}"."{layer}_parcel" FROM STDIN') as copy:
-                    for poid, capakey in parcels:
-                        copy.write_row((capakey, poid))
-                cur.execute(f'CREATE INDEX ON "{schema}"."{layer}" USING GIST ("{geom}")')
-                for col in INDEXED:
-                    if col in names:
-                        unique = "UNIQUE " if col == "POID" else ""
-                        cur.execute(f'CREATE {unique}INDEX ON "{schema}"."{layer}" ("{col}", fid)')
-                cur.execute(f'CREATE TABLE "{schema}".publication_meta (key text PRIMARY KEY, '
-                            "value text NOT NULL)")
-                bounds = (xy.min(axis=0).tolist() + xy.max(axis=0).tolist()) if len(xy) else []
-                full = {**meta, "extent_31370": bounds, "features": len(features)}
-                cur.executemany(f'INSERT INTO "{schema}".publication_meta VALUES (%s, %s)',
-                                [(k, json.dumps(v, default=str)) for k, v in sorted(full.items())])
-                cur.execute(f'ANALYZE "{schema}"."{layer}"')
-            pg.commit()
-        finally:
-            raw.close()
+        bounds = (xy.min(axis=0).tolist() + xy.max(axis=0).tolist()) if len(xy) else []
+        layer = dataset
+        with self._transaction() as cur:
+            _create_layer(cur, schema, layer, mapping, "Point", features, ewkb)
+            cur.execute(f'CREATE TABLE "{schema}"."{layer}_fragment" (fid integer PRIMARY '
+                        "KEY, lon double precision, lat double precision, gml text NOT NULL,"
+                        " geojson text NOT NULL)")
+            with cur.copy(f'COPY "{schema}"."{layer}_fragment" FROM STDIN') as copy:
+                for i, frag in enumerate(point_fragments(mapping.layer, features, xy), 1):
+                    copy.write_row((i, *frag))
+            cur.execute(f'CREATE TABLE "{schema}"."{layer}_parcel" ("CAPAKEY" text NOT NULL,'
+                        ' "POID" text NOT NULL, PRIMARY KEY ("CAPAKEY", "POID"))')
+            with cur.copy(f'COPY "{schema}"."{layer}_parcel" FROM STDIN') as copy:
+                for poid, capakey in parcels:
+                    copy.write_row((capakey, poid))
+            for col in INDEXED:
+                if col in mapping.names:
+                    unique = "UNIQUE " if col == "POID" else ""
+                    cur.execute(f'CREATE {unique}INDEX ON "{schema}"."{layer}" ("{col}", fid)')
+            _write_meta(cur, schema, {**meta, "extent_31370": bounds,
+                                      "features": len(features)})
+            cur.execute(f'ANALYZE "{schema}"."{layer}"')
         return schema
 
     def write_polygons(self, dataset: str, run_id: str, mapping: Mapping,
@@ -210,58 +194,46 @@ class PostGISTarget:
             gpkg.write_polygons(self.mirrors[run_id], mapping, date.fromisoformat(
                 str(meta["as_of"])), features, wkbs, bounds, meta)
         schema = _schema_name(dataset, run_id)
-        geom, names = mapping.geometry_name, mapping.names
-        cols = ", ".join(f'"{f.name}" {PG_TYPES[f.type]}' for f in mapping.fields)
         geoms = shapely.set_srid(shapely.from_wkb(wkbs), 31370) if wkbs else []
         ewkb = shapely.to_wkb(geoms, hex=True, include_srid=True) if wkbs else []
+        full = [min(b[0] for b in bounds), min(b[1] for b in bounds),
+                max(b[2] for b in bounds), max(b[3] for b in bounds)] if bounds else []
+        with self._transaction() as cur:
+            _create_layer(cur, schema, dataset, mapping, "MultiPolygon", features, ewkb)
+            _write_meta(cur, schema, {**meta, "features": len(features), "extent_31370": full})
+        return schema
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        """A psycopg cursor in one transaction (COPY needs the driver connection)."""
         raw = self.engine.raw_connection()
         try:
             pg = raw.driver_connection
             with pg.cursor() as cur:
-                cur.execute(f'CREATE SCHEMA "{schema}"')
-                cur.execute(f'CREATE TABLE "{schema}"."{dataset}" (fid integer PRIMARY KEY, '
-                            f'"{geom}" geometry(MultiPolygon, 31370), {cols})')
-                col_list = ", ".join(f'"{n}"' for n in ("fid", geom, *names))
-                with cur.copy(f'COPY "{schema}"."{dataset}" ({col_list}) FROM STDIN') as copy:
-                    for i, (f, g) in enumerate(zip(features, ewkb, strict=True), 1):
-                        copy.write_row((i, g, *(_value(f[n]) for n in names)))
-                cur.execute(f'CREATE INDEX ON "{schema}"."{dataset}" USING GIST ("{geom}")')
-                cur.execute(f'CREATE TABLE "{schema}".publication_meta (key text PRIMARY KEY, '
-                            "value text NOT NULL)")
-                full = {**meta, "features": len(features), "extent_31370": [
-                    min(b[0] for b in bounds), min(b[1] for b in bounds),
-                    max(b[2] for b in bounds), max(b[3] for b in bounds)] if bounds else []}
-                cur.executemany(f'INSERT INTO "{schema}".publication_meta VALUES (%s, %s)',
-                                [(k, json.dumps(v, default=str)) for k, v in sorted(full.items())])
+                yield cur
             pg.commit()
         finally:
             raw.close()
-        return schema
 
     def publish(self, dataset: str, schema: str, as_of: date, run_id: str, started: str,
                 counts: dict[str, int], changes: list[tuple[str, str, str]],
                 finished: str) -> CurrentSchema:
         """Record the run and repoint ``current`` in one transaction: the atomic switch."""
         previous = self.current(dataset)
-        raw = self.engine.raw_connection()
-        try:
-            pg = raw.driver_connection
-            with pg.cursor() as cur:
-                cur.execute(f"INSERT INTO {META}.run VALUES (%s, %s, %s, %s, 'published', %s, "
-                            "%s, %s::jsonb, %s)",
-                            (run_id, dataset, as_of, schema, started, finished,
-                             json.dumps(counts), previous.run_id if previous else None))
-                with cur.copy(f"COPY {META}.change FROM STDIN") as copy:
-                    for product, ident, change in changes:
-                        copy.write_row((run_id, product, ident, change))
-                cur.execute(
-                    f"INSERT INTO {META}.current (dataset, schema_name, as_of, run_id) VALUES "
-                    "(%s, %s, %s, %s) ON CONFLICT (dataset) DO UPDATE SET schema_name = "
-                    "excluded.schema_name, as_of = excluded.as_of, run_id = excluded.run_id, "
-                    "switched_at = now()", (dataset, schema, as_of, run_id))
-            pg.commit()  # the switch: run, change set and pointer in one transaction
-        finally:
-            raw.close()
+        # the switch: run, change set and pointer in one transaction
+        with self._transaction() as cur:
+            cur.execute(f"INSERT INTO {META}.run VALUES (%s, %s, %s, %s, 'published', %s, "
+                        "%s, %s::jsonb, %s)",
+                        (run_id, dataset, as_of, schema, started, finished,
+                         json.dumps(counts), previous.run_id if previous else None))
+            with cur.copy(f"COPY {META}.change FROM STDIN") as copy:
+                for product, ident, change in changes:
+                    copy.write_row((run_id, product, ident, change))
+            cur.execute(
+                f"INSERT INTO {META}.current (dataset, schema_name, as_of, run_id) VALUES "
+                "(%s, %s, %s, %s) ON CONFLICT (dataset) DO UPDATE SET schema_name = "
+                "excluded.schema_name, as_of = excluded.as_of, run_id = excluded.run_id, "
+                "switched_at = now()", (dataset, schema, as_of, run_id))
         return CurrentSchema(dataset, schema, as_of, run_id)
 
     def _mirror_path(self, dataset: str, run_id: str) -> Path:
@@ -307,3 +279,26 @@ class PostGISTarget:
                 if schema in existing:
                     conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         return len([s for s in old if s in existing])
+
+
+def _create_layer(cur: Any, schema: str, layer: str, mapping: Mapping, geometry_type: str,
+                  features: list[dict[str, Any]], ewkb: Any) -> None:
+    """The publication schema and its feature table, filled by COPY, with a GiST index."""
+    geom, names = mapping.geometry_name, mapping.names
+    cols = ", ".join(f'"{f.name}" {PG_TYPES[f.type]}' for f in mapping.fields)
+    cur.execute(f'CREATE SCHEMA "{schema}"')
+    cur.execute(f'CREATE TABLE "{schema}"."{layer}" (fid integer PRIMARY KEY, '
+                f'"{geom}" geometry({geometry_type}, 31370), {cols})')
+    col_list = ", ".join(f'"{n}"' for n in ("fid", geom, *names))
+    with cur.copy(f'COPY "{schema}"."{layer}" ({col_list}) FROM STDIN') as copy:
+        for i, (f, g) in enumerate(zip(features, ewkb, strict=True), 1):
+            copy.write_row((i, g, *(_value(f[n]) for n in names)))
+    cur.execute(f'CREATE INDEX ON "{schema}"."{layer}" USING GIST ("{geom}")')
+
+
+def _write_meta(cur: Any, schema: str, meta: dict[str, Any]) -> None:
+    """``publication_meta``: the same keys and JSON values as in a GeoPackage publication."""
+    cur.execute(f'CREATE TABLE "{schema}".publication_meta (key text PRIMARY KEY, '
+                "value text NOT NULL)")
+    cur.executemany(f'INSERT INTO "{schema}".publication_meta VALUES (%s, %s)',
+                    [(k, json.dumps(v, default=str)) for k, v in sorted(meta.items())])
