@@ -4,15 +4,14 @@
 mergers), buildings with addresses inside their municipality, valid capakeys, dwelling units,
 persons in every role, procedures, investigations, remarks, and histories from 2008 to the end
 date made through the rule operations. It plants the canaries of ``people.CANARIES`` and a few
-documented bad rows (``BAD_ROWS``) that the extraction must quarantine. The same seed and end
-date give the same store.
+documented bad rows (``planting.BAD_ROWS``) that the extraction must quarantine. The same
+seed and end date give the same store.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -40,6 +39,7 @@ from publisher.store.vocabulary import (
 from publisher.synthetic import geography, people
 from publisher.synthetic.bulk import BulkWriter
 from publisher.synthetic.histories import START, UnitStories, random_day
+from publisher.synthetic.planting import plant_bad_rows, plant_canaries
 from publisher.synthetic.warnings import simulate_warning
 
 #: Named scales: number of dwelling units. ``flanders`` matches the real register's size.
@@ -52,13 +52,6 @@ P_REMARK = 0.12
 P_OCCUPANT = 0.25
 CHUNK = 4000
 
-#: Rows planted on purpose so the extraction's quarantine can be tested and counted.
-BAD_ROWS = {
-    "address without position": 2,
-    "address outside Flanders": 1,
-    "malformed capakey": 1,
-    "certificate expiring before its date": 1,
-}
 
 
 @dataclass(frozen=True)
@@ -145,8 +138,8 @@ class _Generator:
                         if out.pending >= CHUNK * 6:
                             out.flush()
                 out.flush()
-            self._plant_canaries(out)
-            self._plant_bad_rows(out)
+            plant_canaries(out, self.ids, self.canary_targets, self.until)
+            plant_bad_rows(out.conn, self.until)
             out.flush()
         return {"units": units_made, "buildings": n_buildings, **self.flags}
 
@@ -423,76 +416,3 @@ class _Generator:
         out.add(m.Person, id=pid, first_name=first, last_name=last, national_number=nn,
                 email=email, phone=phone, home_address=None)
         return pid
-
-    # -- canaries and bad rows --------------------------------------------------------------
-
-    def _plant_canaries(self, out: BulkWriter) -> None:
-        """Canary person owns the published buildings; secrets sit on published facts."""
-        out.flush()
-        c = {(canary.table, canary.column): canary.value for canary in people.CANARIES}
-        pid = self.ids("person")
-        out.add(m.Person, id=pid, **{col: c["person", col] for col in (
-            "first_name", "last_name", "national_number", "email", "phone", "home_address")})
-        buildings = {self.canary_targets.get(k) for k in
-                     ("ca_building", "vivoo_building", "claim_building")} - {None}
-        for bid in sorted(buildings):
-            out.add(m.Role, id=self.ids("role"), person_id=pid,
-                    kind=RoleKind.HOUDER_ZAKELIJK_RECHT, building_id=bid, since=START)
-            out.add(m.Remark, id=self.ids("remark"), building_id=bid, author_id=pid,
-                    written_on=self.until, text=c["remark", "text"])
-        if "ca_unit" in self.canary_targets:
-            out.add(m.Investigation, id=self.ids("investigation"),
-                    building_id=self.canary_targets["ca_building"],
-                    unit_id=self.canary_targets["ca_unit"], investigation_date=START,
-                    result=InvestigationResult.CONFORM, defect_points=0, signed=True,
-                    inspector_id=pid, details=c["investigation", "details"])
-        out.flush()
-        conn = out.conn
-        if "vivoo_unit" in self.canary_targets:
-            conn.execute(m.Decision.__table__.update()
-                         .where(m.Decision.unit_id == self.canary_targets["vivoo_unit"])
-                         .values(motivation=c["decision", "motivation"]))
-        if "claim" in self.canary_targets:
-            conn.execute(m.RestorationClaim.__table__.update()
-                         .where(m.RestorationClaim.id == self.canary_targets["claim"])
-                         .values(pv_number=c["restoration_claim", "pv_number"],
-                                 court=c["restoration_claim", "court"],
-                                 details=c["restoration_claim", "details"]))
-        conn.execute(m.DwellingUnit.__table__.update()
-                     .where(m.DwellingUnit.odk_established.is_not(None))
-                     .values(odk_end_reason=c["dwelling_unit", "odk_end_reason"]))
-
-    def _plant_bad_rows(self, out: BulkWriter) -> None:
-        """A few deliberately broken rows, as real migrated data has, for the quarantine."""
-        conn = out.conn
-        published = sorted(self._published_addresses(conn))
-        if len(published) < 4:
-            return
-        no_pos, outside, bad_parcel = published[:2], published[2], published[3]
-        conn.execute(m.Address.__table__.update().where(m.Address.id.in_(no_pos))
-                     .values(position=None))
-        conn.execute(m.Address.__table__.update().where(m.Address.id == outside)
-                     .values(position=Point(155000.0, 120000.0)))  # Namur province
-        bid = conn.scalar(select(m.DwellingUnit.building_id)
-                          .where(m.DwellingUnit.address_id == bad_parcel))
-        conn.execute(m.Parcel.__table__.insert().values(capakey="11004A479/0N000", niscode=None))
-        conn.execute(m.BuildingParcel.__table__.insert().values(building_id=bid,
-                                                                capakey="11004A479/0N000"))
-        ca_id = conn.scalar(select(func.max(m.Certificate.id)))
-        if ca_id:
-            ca_date = conn.scalar(select(m.Certificate.ca_date).where(m.Certificate.id == ca_id))
-            conn.execute(m.Certificate.__table__.update().where(m.Certificate.id == ca_id)
-                         .values(expires_on=ca_date - timedelta(days=1)))
-
-    def _published_addresses(self, conn: object) -> Iterator[int]:
-        """Addresses of the first few units with a valid CA (bad rows must matter)."""
-        rows = conn.execute(  # type: ignore[attr-defined]
-            select(m.DwellingUnit.address_id).join(
-                m.Certificate, m.Certificate.unit_id == m.DwellingUnit.id)
-            .where(m.Certificate.expires_on > self.until, m.Certificate.lapse_date.is_(None))
-            .order_by(m.DwellingUnit.id).limit(40)).scalars().all()
-        seen: list[int] = []
-        for a in rows:
-            if a not in seen:
-                seen.append(a)
-        return iter(seen[:4])

@@ -9,7 +9,7 @@ import sys
 
 from publisher.extract.mapping import load_mapping
 from publisher.publication.directory import DirectoryTarget
-from publisher.synthetic.generator import BAD_ROWS
+from publisher.synthetic.planting import BAD_ROWS
 
 
 def test_bad_rows_are_quarantined_counted_and_the_run_goes_on(tiny_store, tmp_path, publish,

@@ -15,8 +15,9 @@ from publisher.store.db import open_engine
 from publisher.store.dossiers import iter_units
 from publisher.store.identifiers import is_capakey
 from publisher.synthetic import geography
-from publisher.synthetic.generator import BAD_ROWS, build_demo, parse_scale
+from publisher.synthetic.generator import build_demo, parse_scale
 from publisher.synthetic.people import CANARIES
+from publisher.synthetic.planting import BAD_ROWS
 
 UNTIL = date(2026, 11, 23)
 
