@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -21,7 +21,7 @@ from publisher.extract.mapping import load_mapping
 from publisher.extract.poi import extract_poi
 from publisher.extract.policy import extract_policy
 from publisher.extract.warning_task import run_warning_task
-from publisher.progress import log_event
+from publisher.progress import log_event, stage
 from publisher.publication.lock import store_lock
 
 POI = "poi"
@@ -75,11 +75,11 @@ def new_run_id() -> str:
 
 
 @contextmanager
-def _timed(report: RunReport, name: str, quiet: bool):
+def _timed(report: RunReport, name: str, quiet: bool) -> Iterator[None]:
+    """Time a stage for the report; a progress line on a terminal, a JSON log line otherwise."""
     started = time.perf_counter()
-    if not quiet:
-        log_event("publish.stage", stage=name, run_id=report.run_id)
-    yield
+    with stage(f"publish: {name}", quiet=quiet):
+        yield
     report.durations[name] = round(time.perf_counter() - started, 3)
 
 
