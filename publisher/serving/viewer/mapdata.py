@@ -1,10 +1,13 @@
-"""What the map draws: compact GeoJSON of the POI points and of the municipality outlines.
+"""What the map draws: compact GeoJSON of the POI points, their clusters, and the outlines.
 
-Why our own endpoint rather than the OGC API: the map needs every point of a product at once
-(clustering happens in the browser), with only what a marker and its popup show (id, product,
-address). That is a fifth of a full feature; rendered once per publication and product, kept
-in memory with its gzip form, and sent as bytes. A ``bbox`` request is answered from the R-tree
-(or, on a PostGIS publication, read through its portable connection, from the GiST index).
+Why our own endpoints rather than the OGC API: the map needs only what a marker and its popup
+show (id, product, address), a fifth of a full feature. At Flanders scale a product holds over
+100,000 points, too many to send and cluster in a browser; so the map asks, per product and
+view, either for the points in a ``bbox`` (answered from the R-tree or, on a PostGIS
+publication, read through its portable connection, from the GiST index) or, zoomed out, for
+:func:`clusters`: counts per grid cell of the web map, computed with numpy from the lon/lat
+columns kept in memory per publication run (:func:`columns`). The whole product without a bbox
+is still served (rendered once per run, kept with its gzip form, sent as bytes).
 
 The outlines come from the policy publication (it carries each municipality's geometry), so
 the map still shows Flanders when no basemap is configured or reachable.
@@ -18,6 +21,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import shapely
@@ -32,6 +36,7 @@ _TO_CRS84 = Transformer.from_crs(31370, 4326, always_xy=True)
 #: A generous envelope of Flanders and Brussels in CRS84; a bbox must overlap it.
 FLANDERS = (2.3, 50.5, 6.1, 51.7)
 POLICY_LAYER = "woningkwaliteitsbeleid"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,96 @@ def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
         raise bad_parameter("bbox", f"invalid bbox {value!r}: expected "
                             "minlon,minlat,maxlon,maxlat in CRS84 (e.g. 3.6,50.9,3.9,51.2)")
     return box  # type: ignore[return-value]
+
+
+#: Side of a cluster cell in screen pixels of the web map (a cluster icon is at most 52 px).
+CELL_PX = 80
+MAX_ZOOM = 20
+#: A clusters request may span at most this many grid cells (a 4K screen spans ~3,000).
+MAX_CELLS = 10_000
+_MAX_LAT = 85.0511
+
+
+def parse_zoom(value: str | None) -> int:
+    """The map's zoom level: an integer from 0 to :data:`MAX_ZOOM`."""
+    text = (value or "").strip()
+    if not text.isdigit() or int(text) > MAX_ZOOM:
+        raise bad_parameter("zoom", f"invalid zoom {value!r}: expected an integer from 0 to "
+                            f"{MAX_ZOOM}")
+    return int(text)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """One product's point coordinates (fid order): CRS84 and web-map pixels at zoom 0."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+
+    def inside(self, bbox: Sequence[float]) -> np.ndarray:
+        """Boolean mask of the points in ``bbox`` (edges included, as :func:`points`)."""
+        return ((self.lon >= bbox[0]) & (self.lon <= bbox[2])
+                & (self.lat >= bbox[1]) & (self.lat <= bbox[3]))
+
+
+def _pixels(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Web Mercator pixel coordinates at zoom 0 (a 256 px world), as Leaflet computes them."""
+    phi = np.radians(np.clip(lat, -_MAX_LAT, _MAX_LAT))
+    x = (lon + 180.0) / 360.0 * 256.0
+    y = (1.0 - np.log(np.tan(phi) + 1.0 / np.cos(phi)) / np.pi) / 2.0 * 256.0
+    return x, y
+
+
+def columns(db: sqlite3.Connection, product: str | None) -> Columns:
+    """The lon/lat columns of ``product`` (all products when None) as numpy arrays."""
+    sql = "SELECT f.lon, f.lat FROM poi p JOIN poi_fragment f ON f.fid = p.fid"
+    args: list[str] = []
+    if product:
+        sql += ' WHERE p."PRODUCT" = ?'
+        args.append(product)
+    xy = np.array(db.execute(sql + " ORDER BY p.fid", args).fetchall(),
+                  dtype=np.float64).reshape(-1, 2)
+    lon, lat = xy[:, 0].copy(), xy[:, 1].copy()
+    return Columns(lon, lat, *_pixels(lon, lat))
+
+
+def clusters(cols: Columns, bbox: Sequence[float], zoom: int) -> dict[str, object]:
+    """The points in ``bbox`` counted per cell of a :data:`CELL_PX` grid at ``zoom``.
+
+    The grid is fixed to the web map's pixels (not to the bbox), so a pan does not move a
+    cluster. Each cell becomes a GeoJSON point at the mean position of its points, with their
+    ``count`` and their ``bbox`` (where a click zooms to). The counts sum to the points in
+    ``bbox``, ``numberMatched``.
+    """
+    scale = 2.0 ** zoom / CELL_PX
+    (x0, x1), (y1, y0) = _pixels(np.array([bbox[0], bbox[2]]), np.array([bbox[1], bbox[3]]))
+    spans = (np.floor(x1 * scale) - np.floor(x0 * scale) + 1) * \
+        (np.floor(y1 * scale) - np.floor(y0 * scale) + 1)
+    if spans > MAX_CELLS:
+        raise bad_parameter("bbox", f"bbox too large for zoom {zoom}: it spans {int(spans):,} "
+                            f"cells of {CELL_PX} px, at most {MAX_CELLS:,} are served")
+    mask = cols.inside(bbox)
+    lon, lat = cols.lon[mask], cols.lat[mask]
+    features: list[dict[str, object]] = []
+    if len(lon):
+        key = (np.floor(cols.x[mask] * scale).astype(np.int64) << 32) | \
+            np.floor(cols.y[mask] * scale).astype(np.int64)
+        order = np.argsort(key, kind="stable")
+        key, lon, lat = key[order], lon[order], lat[order]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        counts = np.diff(np.r_[starts, len(key)])
+        stats = np.column_stack([
+            np.add.reduceat(lon, starts) / counts, np.add.reduceat(lat, starts) / counts,
+            np.minimum.reduceat(lon, starts), np.minimum.reduceat(lat, starts),
+            np.maximum.reduceat(lon, starts), np.maximum.reduceat(lat, starts)]).round(6)
+        features = [{"type": "Feature",
+                     "geometry": {"type": "Point", "coordinates": row[:2]},
+                     "properties": {"count": n, "bbox": row[2:]}}
+                    for n, row in zip(counts.tolist(), stats.tolist(), strict=True)]
+    return {"type": "FeatureCollection", "zoom": zoom, "numberMatched": int(mask.sum()),
+            "numberReturned": len(features), "features": features}
 
 
 _POINTS_SQL = """
@@ -146,22 +241,26 @@ def outlines(db: sqlite3.Connection, tolerance_m: float = 60.0) -> dict[str, obj
 
 
 class Cache:
-    """Bodies per (publication run, key): the publication never changes under a run id."""
+    """Values per (publication run, key): the publication never changes under a run id."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._run: str | None = None
-        self._bodies: dict[str, Body] = {}
+        self._values: dict[str, object] = {}
 
-    def get(self, pub: Publication, key: str, make: Callable[[], object]) -> Body:
-        """The cached body for ``key`` of ``pub``; ``make()`` builds it on first use."""
+    def value(self, pub: Publication, key: str, make: Callable[[], T]) -> T:
+        """The cached value for ``key`` of ``pub``; ``make()`` builds it on first use."""
         with self._lock:
             if self._run != pub.run_id:
-                self._run, self._bodies = pub.run_id, {}
-            body = self._bodies.get(key)
-        if body is None:
-            body = Body.of(make())
+                self._run, self._values = pub.run_id, {}
+            value = self._values.get(key)
+        if value is None:
+            value = make()
             with self._lock:
                 if self._run == pub.run_id:
-                    self._bodies[key] = body
-        return body
+                    self._values[key] = value
+        return value  # type: ignore[return-value]
+
+    def get(self, pub: Publication, key: str, make: Callable[[], object]) -> Body:
+        """The cached body for ``key`` of ``pub``; ``make()`` builds its object on first use."""
+        return self.value(pub, f"body:{key}", lambda: Body.of(make()))

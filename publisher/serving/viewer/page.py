@@ -60,15 +60,20 @@ def content_security_policy(settings: ViewerSettings) -> str:
             "object-src 'none'; base-uri 'self'; frame-ancestors 'self'")
 
 
-def render_page(pub: Publication | None, base_url: str,
-                settings: ViewerSettings) -> tuple[str, str]:
-    """The page's HTML and its Content-Security-Policy header."""
+def render_page(pub: Publication | None, base_url: str, settings: ViewerSettings,
+                max_points: int = 3000, points_from_zoom: int = 14) -> tuple[str, str]:
+    """The page's HTML and its Content-Security-Policy header.
+
+    ``max_points`` and ``points_from_zoom`` tell the script when to load a product's points
+    in view rather than the server's clusters.
+    """
     counts: dict[str, int] = dict(pub.meta.get("counts", {})) if pub else {}
     as_of = dutch_date(pub.as_of) if pub else "nog geen publicatie"
     config = {"peildatum": pub.as_of.isoformat() if pub else None, "peildatumTekst": as_of,
               "bron": SOURCE, "producten": PRODUCTS, "aantallen": counts,
               "basemap": settings.basemap_url, "attributie": settings.basemap_attribution,
-              "ogcItem": "/ogc/collections/poi/items/"}
+              "ogcItem": "/ogc/collections/poi/items/",
+              "maxPunten": max_points, "puntenVanafZoom": points_from_zoom}
     values = {
         "as_of": escape(as_of), "source": escape(SOURCE), "legend": _legend(counts),
         "explanations": _explanations(),

@@ -1,7 +1,8 @@
-"""The viewer's routes: the page at ``/``, its static files, and the map's two JSON endpoints.
+"""The viewer's routes: the page at ``/``, its static files, and the map's JSON endpoints.
 
-``/api/v1/kaart`` (points), ``/api/v1/kaart/gemeenten`` (outlines) and ``/api/v1/adressen``
-(address suggestions) are the viewer's own, so the map works without the OGC API or the WFS.
+``/api/v1/kaart`` (points), ``/api/v1/kaart/clusters`` (counts per grid cell),
+``/api/v1/kaart/gemeenten`` (outlines) and ``/api/v1/adressen`` (address suggestions) are the
+viewer's own, so the map works without the OGC API or the WFS.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from publisher.serving.viewer.settings import load_viewer_settings
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_SUGGESTIONS = 20
+#: Up to this many points of a product in view, the map loads them (and clusters them itself).
+MAX_POINTS = 3000
+#: From this zoom on, the map always loads the points in view.
+POINTS_FROM_ZOOM = 14
 
 
 def _bytes_response(request: Request, body: mapdata.Body, run_id: str,
@@ -40,13 +45,18 @@ def _bytes_response(request: Request, body: mapdata.Body, run_id: str,
     return Response(body.raw, media_type=media_type, headers=headers)
 
 
-def routes(reader: PublicationReader) -> list[BaseRoute]:
-    """The viewer's routes over the publications ``reader`` serves."""
+def routes(reader: PublicationReader, max_points: int = MAX_POINTS) -> list[BaseRoute]:
+    """The viewer's routes over the publications ``reader`` serves.
+
+    ``max_points``: a product with more points than this in view is drawn from the server's
+    clusters, not as points (below :data:`POINTS_FROM_ZOOM`).
+    """
     settings = load_viewer_settings()
     cache = mapdata.Cache()
 
     async def page(request: Request) -> Response:
-        html, csp = render_page(reader.current("poi"), public_base(request), settings)
+        html, csp = render_page(reader.current("poi"), public_base(request), settings,
+                                max_points=max_points, points_from_zoom=POINTS_FROM_ZOOM)
         return Response(html, media_type="text/html; charset=utf-8",
                         headers={"Content-Security-Policy": csp,
                                  "Cache-Control": "no-cache",
@@ -64,8 +74,29 @@ def routes(reader: PublicationReader) -> list[BaseRoute]:
                 body = cache.get(pub, f"points:{product}",
                                  lambda: mapdata.points(pub.connect(), product, None))
                 return _bytes_response(request, body, pub.run_id)
-            return json_response(mapdata.points(pub.connect(), product, bbox),
-                                 media_type="application/geo+json")
+            return _bytes_response(request, mapdata.Body.of(
+                mapdata.points(pub.connect(), product, bbox)), pub.run_id)
+        except Problem as problem:
+            return problem_response(problem, request)
+        except sqlite3.DatabaseError:
+            return problem_response(unavailable(), request)
+
+    async def clusters(request: Request) -> Response:
+        try:
+            q = request.query_params
+            product = mapdata.parse_product(q.get("product"))
+            bbox = mapdata.parse_bbox(q.get("bbox"))
+            if bbox is None:
+                raise bad_parameter("bbox", "parameter 'bbox' is required: "
+                                    "minlon,minlat,maxlon,maxlat in CRS84")
+            zoom = mapdata.parse_zoom(q.get("zoom"))
+            pub = reader.current("poi")
+            if pub is None:
+                raise no_publication()
+            cols = cache.value(pub, f"columns:{product}",
+                               lambda: mapdata.columns(pub.connect(), product))
+            body = mapdata.Body.of(mapdata.clusters(cols, bbox, zoom))
+            return _bytes_response(request, body, pub.run_id)
         except Problem as problem:
             return problem_response(problem, request)
         except sqlite3.DatabaseError:
@@ -112,6 +143,7 @@ def routes(reader: PublicationReader) -> list[BaseRoute]:
     return [
         Route("/", page, methods=["GET"], name="viewer"),
         Route("/api/v1/kaart", kaart, methods=["GET"], name="viewer_kaart"),
+        Route("/api/v1/kaart/clusters", clusters, methods=["GET"], name="viewer_clusters"),
         Route("/api/v1/kaart/gemeenten", gemeenten, methods=["GET"], name="viewer_gemeenten"),
         Route("/api/v1/adressen", adressen, methods=["GET"], name="viewer_adressen"),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),

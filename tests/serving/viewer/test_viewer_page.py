@@ -153,3 +153,70 @@ def test_the_map_still_works_when_the_basemap_is_unreachable(browser, serve, vie
         page.screenshot(path=str(tmp_path / "no-basemap.png"))
         context.close()
     assert errors == []
+
+
+def test_the_page_never_loads_a_whole_product(page, recorder):
+    """Every point request is bounded by the view; zoomed out, the server's clusters come first."""
+    kaart = [u for u in recorder.requests if "/api/v1/kaart" in u and "gemeenten" not in u]
+    assert kaart
+    assert all("bbox=" in u for u in kaart), kaart
+    assert any("/api/v1/kaart/clusters?" in u and "zoom=" in u for u in kaart)
+
+
+def test_zoomed_out_the_map_draws_the_servers_clusters_not_every_point(browser, serve,
+                                                                        viewer_reader,
+                                                                        known_address):
+    """With more points in view than the page loads (here 5, at Flanders scale 3,000), each
+    product comes as a few counted clusters: small responses, counts that add up to the
+    published totals, a click zooms in, and a searched address still opens its popup."""
+    from starlette.applications import Starlette
+
+    from publisher.serving import lookup, viewer
+
+    counts = viewer_reader.current("poi").meta["counts"]
+    assert min(counts.values()) > 5
+    app = Starlette(routes=[*lookup.routes(viewer_reader),
+                            *viewer.routes(viewer_reader, max_points=5)])
+    with serve(app) as url:
+        context = browser.new_context(viewport={"width": 1280, "height": 860})
+        page = context.new_page()
+        errors, loads = [], []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+        page.on("requestfinished", lambda req: "/api/v1/kaart" in req.url
+                and "gemeenten" not in req.url and loads.append(req))
+        page.goto(f"{url}/")
+        page.wait_for_selector("body[data-geladen='ja']", timeout=20_000)
+        initial = [(r.url, r.response().json()) for r in loads]
+        assert {u.split("?")[0] for u, _ in initial} == {f"{url}/api/v1/kaart/clusters"}
+        assert len(initial) == len(counts)
+        for _, body in initial:  # a bounded number of features, each a cluster
+            assert 0 < body["numberReturned"] <= 300
+            assert all(f["properties"]["count"] >= 1 for f in body["features"])
+        assert sum(r.sizes()["responseBodySize"] for r in loads) < 100_000
+        for product, n in counts.items():  # the default view holds all of Flanders
+            code = {"Conformiteitsattest": "ca", VIVOO: "vivoo"}.get(product, "hv")
+            shown = page.locator(f"#kaart .groep.server.{code}")
+            assert shown.count() > 0
+            assert page.locator(f"#kaart .punt.{code}").count() == 0
+            labels = shown.evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
+            assert sum(int(a.split(" ×")[0].replace(".", "")) for a in labels) == n
+        # A click on a cluster zooms in: the next requests are for a higher zoom or points.
+        zoom = int(initial[0][0].split("zoom=")[1])
+        page.locator("#kaart .groep.server.ca").first.dispatch_event("click")
+        for _ in range(100):
+            if len(loads) > len(initial):
+                break
+            page.wait_for_timeout(50)
+        after = loads[len(initial)].url
+        assert "/api/v1/kaart?" in after or int(after.split("zoom=")[1]) > zoom
+        page.get_by_role("combobox").fill(known_address["typed"])
+        page.get_by_role("option", name=known_address["label"]).click()
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        assert known_address["label"] in popup.inner_text()
+        page.wait_for_selector("#kaart .punt", timeout=10_000)  # its points, loaded around it
+        assert known_address["label"] in popup.inner_text()
+        assert any("/api/v1/kaart?" in r.url and "bbox=" in r.url for r in loads)
+        context.close()
+    assert errors == []

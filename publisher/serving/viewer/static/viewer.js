@@ -6,7 +6,8 @@
   var config = JSON.parse(document.getElementById("config").textContent);
   var PRODUCTS = config.producten;
   var FLANDERS = [[50.68, 2.54], [51.51, 5.92]];
-  var state = { layers: {}, features: {}, markers: {}, search: null, view: "kaart" };
+  var state = { layers: {}, groups: {}, cells: {}, features: {}, cellFeatures: {}, markers: {},
+    loaded: {}, seq: {}, search: null, view: "kaart" };
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -59,11 +60,12 @@
         .addTo(map).bringToBack();
     }).catch(function () { /* outlines are decoration: the points still show */ });
 
-  function clusterIcon(code, title) {
+  function clusterSize(n) { return n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 44 : 52; }
+
+  function clusterIcon(code) {
     return function (cluster) {
       var n = cluster.getChildCount();
-      var size = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 44 : 52;
-      return L.divIcon({ html: String(n), className: "groep " + code, iconSize: [size, size] });
+      return L.divIcon({ html: String(n), className: "groep " + code, iconSize: [clusterSize(n), clusterSize(n)] });
     };
   }
 
@@ -71,40 +73,168 @@
     return L.divIcon({ html: t.letter, className: "punt " + t.code, iconSize: [20, 20] });
   }
 
-  function loadProduct(product) {
+  /* ---- data per product and view ----
+   * Zoomed out, a product with many points in view is drawn from the server's clusters (counts
+   * per grid cell, /api/v1/kaart/clusters); zoomed in, or with few points in view, its points in
+   * view are loaded (/api/v1/kaart?bbox=) and clustered here. Each product's layer holds both: a
+   * marker cluster group for points and a plain group for the server's clusters. */
+  function setupProduct(product) {
     var t = PRODUCTS[product];
-    var group = L.markerClusterGroup({ iconCreateFunction: clusterIcon(t.code, t.titel),
+    var group = L.markerClusterGroup({ iconCreateFunction: clusterIcon(t.code),
       chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 45,
       spiderfyOnMaxZoom: true, disableClusteringAtZoom: 18 });
     group.on("animationend spiderfied", labelClusters);
-    state.layers[product] = group;
-    map.addLayer(group);
-    return fetch("/api/v1/kaart?product=" + encodeURIComponent(product))
-      .then(function (r) { if (!r.ok) { throw new Error("kaart " + r.status); } return r.json(); })
-      .then(function (data) {
-        var markers = data.features.map(function (f) {
-          var c = f.geometry.coordinates;
-          var m = L.marker([c[1], c[0]], { icon: markerIcon(t), title: t.titel + ": " + f.properties.adres,
-            keyboard: true, riseOnHover: true });
-          m.feature = f;
-          m.bindPopup(function () {
-            return factsElement([{ product: product, poid: f.id, adres: f.properties.adres }]);
-          }, { maxWidth: 320 });
-          state.markers[f.id] = m;
-          return m;
-        });
-        state.features[product] = data.features;
-        group.addLayers(markers);
-        labelClusters();
-      });
+    var cells = L.layerGroup();
+    state.groups[product] = group;
+    state.cells[product] = cells;
+    state.markers[product] = {};
+    state.features[product] = [];
+    state.seq[product] = 0;
+    state.layers[product] = L.layerGroup([group, cells]);
+    map.addLayer(state.layers[product]);
   }
+
+  function clamp(v, lo, hi) { return Math.min(hi, Math.max(lo, v)); }
+
+  /* The view and a margin around it, so a small pan needs no new request. */
+  function viewBox() {
+    var b = map.getBounds().pad(0.25);
+    return [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -85, 85),
+      clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -85, 85)];
+  }
+
+  function holds(box, bounds) {
+    return box[0] <= bounds.getWest() && box[1] <= bounds.getSouth() &&
+      box[2] >= bounds.getEast() && box[3] >= bounds.getNorth();
+  }
+
+  function getJSON(url) {
+    return fetch(url).then(function (r) {
+      if (!r.ok) { throw new Error(url + ": " + r.status); }
+      return r.json();
+    });
+  }
+
+  function showPoints(product, data) {
+    var t = PRODUCTS[product];
+    var group = state.groups[product];
+    var old = state.markers[product];
+    var now = {};
+    var added = [];
+    state.cells[product].clearLayers();
+    data.features.forEach(function (f) {
+      var m = old[f.id];
+      if (!m) {
+        var c = f.geometry.coordinates;
+        m = L.marker([c[1], c[0]], { icon: markerIcon(t), title: t.titel + ": " + f.properties.adres,
+          keyboard: true, riseOnHover: true });
+        m.feature = f;
+        m.bindPopup(function () {
+          return factsElement([{ product: product, poid: f.id, adres: f.properties.adres }]);
+        }, { maxWidth: 320 });
+        added.push(m);
+      }
+      now[f.id] = m;
+    });
+    var gone = Object.keys(old).filter(function (id) { return !now[id]; }).map(function (id) { return old[id]; });
+    if (gone.length) { group.removeLayers(gone); }
+    if (added.length) { group.addLayers(added); }
+    state.markers[product] = now;
+    state.features[product] = data.features;
+    state.cellFeatures[product] = [];
+  }
+
+  function zoomInto(b, latlng) {
+    var bounds = L.latLngBounds([[b[1], b[0]], [b[3], b[2]]]);
+    var zoom = map.getZoom();
+    var target = Math.min(18, Math.max(zoom + 1, map.getBoundsZoom(bounds.pad(0.1))));
+    if (target >= 18 || bounds.getNorthEast().equals(bounds.getSouthWest())) {
+      map.setView(latlng, Math.min(18, Math.max(zoom + 2, target)));
+    } else {
+      map.fitBounds(bounds.pad(0.1), { maxZoom: target });
+    }
+  }
+
+  function countText(n) {
+    return n < 10000 ? n.toLocaleString("nl-BE") : Math.round(n / 1000) + "k";
+  }
+
+  function showCells(product, data) {
+    var t = PRODUCTS[product];
+    var cells = state.cells[product];
+    if (Object.keys(state.markers[product]).length) { state.groups[product].clearLayers(); }
+    state.markers[product] = {};
+    state.features[product] = [];
+    state.cellFeatures[product] = data.features;
+    cells.clearLayers();
+    data.features.forEach(function (f) {
+      var c = f.geometry.coordinates;
+      var n = f.properties.count;
+      var latlng = L.latLng(c[1], c[0]);
+      var name = n.toLocaleString("nl-BE") + " × " + t.titel + ", inzoomen";
+      var m = L.marker(latlng, { icon: L.divIcon({ html: countText(n), className: "groep server " + t.code,
+        iconSize: [clusterSize(n), clusterSize(n)] }), title: name, keyboard: true, riseOnHover: true });
+      m.on("add", function () { m.getElement().setAttribute("aria-label", name); });
+      m.on("click", function () { zoomInto(f.properties.bbox, latlng); });
+      cells.addLayer(m);
+    });
+  }
+
+  /* Load what the view needs of one product, unless the last request already covers it; a
+   * newer request makes an older answer stale. */
+  function refresh(product, force) {
+    var zoom = Math.floor(map.getZoom());
+    var last = state.loaded[product];
+    if (!force && last && holds(last.box, map.getBounds()) &&
+        (last.zoom === zoom || (last.punten && zoom >= last.zoom))) {
+      return Promise.resolve();
+    }
+    var seq = ++state.seq[product];
+    var box = viewBox();
+    var wanted = { box: box, zoom: zoom, punten: zoom >= config.puntenVanafZoom };
+    state.loaded[product] = wanted;
+    var bbox = box.map(function (v) { return v.toFixed(5); }).join(",");
+    var query = "?product=" + encodeURIComponent(product) + "&bbox=" + bbox;
+    var current = function () { return seq === state.seq[product]; };
+    var points = function () {
+      wanted.punten = true;
+      return getJSON("/api/v1/kaart" + query).then(function (data) {
+        if (current()) { showPoints(product, data); afterLoad(); }
+      });
+    };
+    var done = wanted.punten ? points() :
+      getJSON("/api/v1/kaart/clusters" + query + "&zoom=" + zoom).then(function (data) {
+        if (!current()) { return; }
+        if (data.numberMatched <= config.maxPunten) { return points(); }
+        showCells(product, data);
+        afterLoad();
+      });
+    return done.catch(function (err) {
+      if (state.loaded[product] === wanted) { state.loaded[product] = null; }
+      throw err;
+    });
+  }
+
+  function afterLoad() {
+    labelClusters();
+    if (state.view === "lijst" && !state.search) { renderList(); }
+  }
+
+  var moving = null;
+  map.on("moveend", function () {
+    clearTimeout(moving);
+    moving = setTimeout(function () {
+      activeProducts().forEach(function (product) {
+        refresh(product).catch(function () { status.textContent = "De kaartgegevens konden niet geladen worden. Probeer later opnieuw."; });
+      });
+    }, 150);
+  });
 
   /* Clusters are buttons for the keyboard; give them a name a screen reader can say. */
   function labelClusters() {
     Object.keys(state.layers).forEach(function (product) {
       var t = PRODUCTS[product];
-      state.layers[product].eachLayer(function () {});
-      document.querySelectorAll(".groep." + t.code).forEach(function (node) {
+      document.querySelectorAll(".groep." + t.code + ":not(.server)").forEach(function (node) {
         node.setAttribute("aria-label", node.textContent + " × " + t.titel + ", inzoomen");
       });
     });
@@ -114,9 +244,17 @@
   /* ---- layer toggles ---- */
   document.querySelectorAll("#legende input[type=checkbox]").forEach(function (box) {
     box.addEventListener("change", function () {
-      var group = state.layers[box.dataset.product];
-      if (!group) { return; }
-      if (box.checked) { map.addLayer(group); } else { map.removeLayer(group); }
+      var product = box.dataset.product;
+      var layer = state.layers[product];
+      if (!layer) { return; }
+      if (box.checked) {
+        map.addLayer(layer);
+        refresh(product).catch(function () { status.textContent = "De kaartgegevens konden niet geladen worden. Probeer later opnieuw."; });
+      } else {
+        map.removeLayer(layer);
+        state.seq[product] += 1;  /* an answer still under way is not drawn */
+        state.loaded[product] = null;
+      }
       renderList();
     });
   });
@@ -148,16 +286,27 @@
     }
     var bounds = map.getBounds();
     var items = [];
+    var grouped = 0;
     activeProducts().forEach(function (product) {
       (state.features[product] || []).forEach(function (f) {
         var c = f.geometry.coordinates;
         if (bounds.contains([c[1], c[0]])) { items.push({ product: product, poid: f.id, adres: f.properties.adres, lat: c[1], lon: c[0] }); }
       });
+      (state.cellFeatures[product] || []).forEach(function (f) {
+        var c = f.geometry.coordinates;
+        if (bounds.contains([c[1], c[0]])) { grouped += f.properties.count; }
+      });
     });
     items.sort(function (a, b) { return a.adres.localeCompare(b.adres, "nl"); });
     var shown = items.slice(0, 100);
-    listInfo.textContent = items.length + " feiten in het kaartbeeld" +
-      (items.length > shown.length ? "; de eerste " + shown.length + " staan hieronder. Zoek een adres of zoom in." : ".");
+    if (grouped) {
+      listInfo.textContent = "Ongeveer " + (items.length + grouped).toLocaleString("nl-BE") +
+        " feiten in het kaartbeeld, te veel om op te sommen. Zoek een adres of zoom in." +
+        (shown.length ? " Hieronder " + (items.length > shown.length ? "de eerste " : "") + shown.length + "." : "");
+    } else {
+      listInfo.textContent = items.length + " feiten in het kaartbeeld" +
+        (items.length > shown.length ? "; de eerste " + shown.length + " staan hieronder. Zoek een adres of zoom in." : ".");
+    }
     shown.forEach(function (i) { list.appendChild(listItem([i], L.latLng(i.lat, i.lon))); });
   }
 
@@ -274,7 +423,8 @@
   });
 
   /* ---- start ---- */
-  Promise.all(Object.keys(PRODUCTS).map(loadProduct)).then(function () {
+  Object.keys(PRODUCTS).forEach(setupProduct);
+  Promise.all(activeProducts().map(function (product) { return refresh(product, true); })).then(function () {
     document.body.dataset.geladen = "ja";
   }).catch(function () {
     status.textContent = "De kaartgegevens konden niet geladen worden. Probeer later opnieuw.";
