@@ -186,17 +186,35 @@ class GeoPackagePublicationProvider(BaseProvider):
         pub = self._publication()  # resolved once: the whole response reads this one
         with reading(pub) as db:
             where, params = self._where(db.dialect, bbox or [], properties or [], filterq)
-            matched = db.rows(f"SELECT count(*) FROM {db.table(self.table)} WHERE {where}",
-                              params)[0][0]
+            # Unfiltered (or only the collection's product): the count is in the publication's
+            # meta and the page is a seek on fid, since publications number features 1..n
+            # grouped by product. Otherwise an exact count and an OFFSET page.
+            ph = db.dialect.ph
+            whole = where == "1=1" or (self.product is not None
+                                       and where == f'"PRODUCT" = {ph}')
+            counts = pub.meta.get("counts", {})
+            if whole and where == "1=1" and "features" in pub.meta:
+                matched = int(pub.meta["features"])
+            elif whole and self.product in counts:
+                matched = int(counts[self.product])
+            else:
+                matched = db.rows(f"SELECT count(*) FROM {db.table(self.table)} WHERE {where}",
+                                  params)[0][0]
             out: dict[str, Any] = {"type": "FeatureCollection", "features": [],
                                    "numberMatched": matched, "numberReturned": 0}
             if resulttype == "hits":
                 return out
             order = self._order(db.dialect, sortby or [])
             target = features.target_crs(crs_transform_spec)
+            page_where, page_params, page_offset = where, params, offset
+            if whole and order == "fid":
+                first = db.rows(f"SELECT min(fid) FROM {db.table(self.table)} WHERE {where}",
+                                params)[0][0] or 1
+                page_where = f"{where} AND fid > {ph}"
+                page_params, page_offset = [*params, first - 1 + offset], 0
             out["features"] = features.page(
-                db, self, where=where, params=params, order=order, limit=limit,
-                offset=offset, target_crs=target, select=select_properties or [],
+                db, self, where=page_where, params=page_params, order=order, limit=limit,
+                offset=page_offset, target_crs=target, select=select_properties or [],
                 skip_geometry=skip_geometry)
         out["numberReturned"] = len(out["features"])
         metrics.FEATURES_SERVED.inc(len(out["features"]), collection=self.name_label)
