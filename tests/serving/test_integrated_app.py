@@ -31,6 +31,8 @@ PATHS = {
     "/api/v1/changes?since=2026-01-01": "application/json",
     "/api/v1/woningkwaliteit?capakey=11004A0479/00N000": "application/json",
     "/api/v1/adressen?q=kerkstraat": "application/json",
+    "/api/v1/kaart?product=Conformiteitsattest&bbox=2.5,50.6,6.0,51.6": "json",
+    "/api/v1/kaart/clusters?product=Conformiteitsattest&bbox=2.5,50.6,6.0,51.6&zoom=9": "json",
 }
 
 

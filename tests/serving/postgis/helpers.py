@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import re
-import sys
-from functools import cache
-from pathlib import Path
 
 import httpx
-from lxml import etree
 
-SCHEMAS = Path(__file__).resolve().parents[3].parent / "shared" / "ogc-schemas"
-sys.path.insert(0, str(SCHEMAS))
-import validate  # noqa: E402
+# The WFS tests' validator (schemas resolved offline, our DescribeFeatureType fetched through the
+# client): one implementation for both backends.
+from wfs.conftest import assert_valid  # noqa: F401
 
-XSI = "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation"
 NS = {"wfs": "http://www.opengis.net/wfs/2.0", "gml": "http://www.opengis.net/gml/3.2",
       "ows": "http://www.opengis.net/ows/1.1", "POI": "https://geo.api.vlaanderen.be/POI"}
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -34,30 +29,3 @@ def wfs(client: httpx.Client, request: str, **params: str) -> httpx.Response:
     return client.get("/wfs", params={"SERVICE": "WFS", "VERSION": "2.0.0", "REQUEST": request,
                                       **params})
 
-
-@cache
-def _schema(locations: tuple[tuple[str, str], ...], extra: tuple[tuple[str, bytes], ...]):
-    return validate.schema_from_locations(list(locations), dict(extra))
-
-
-def assert_valid(content: bytes, client: httpx.Client) -> etree._Element:
-    """Validate against the schemas xsi:schemaLocation names (our DFT fetched via client).
-
-    The same pattern as ``tests/serving/wfs/conftest.py``.
-    """
-    root = etree.fromstring(content)
-    locs = (root.get(XSI) or "").split()
-    pairs = tuple(zip(locs[::2], locs[1::2], strict=True))
-    extra, resolved = [], []
-    for ns, loc in pairs:
-        if "REQUEST=DescribeFeatureType" in loc:
-            response = client.get("/wfs" + loc.split("/wfs", 1)[1])
-            assert response.status_code == 200
-            local = f"http://describefeaturetype.invalid/{len(extra)}.xsd"
-            extra.append((local, response.content))
-            loc = local
-        resolved.append((ns, loc.replace("owsExceptionReport.xsd", "owsAll.xsd")))
-    schema = _schema(tuple(resolved), tuple(extra))
-    if not schema.validate(root):
-        raise AssertionError(f"invalid against {pairs}: {schema.error_log}")
-    return root
