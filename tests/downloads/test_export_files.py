@@ -22,8 +22,10 @@ from publisher.publication.gpkg import read_meta
 from publisher.publication.render import POI_NS
 from publisher.synthetic.people import canary_values
 
-SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "ogc-schemas"
-sys.path.insert(0, str(SCHEMAS))
+# The OGC schemas live in the repository (tests/ogc_schemas), loaded by path.
+SCHEMAS = Path(__file__).resolve().parents[1] / "ogc_schemas"
+if str(SCHEMAS) not in sys.path:
+    sys.path.insert(0, str(SCHEMAS))
 from validate import parser, schema_from_locations  # noqa: E402
 
 WFS = ("http://www.opengis.net/wfs/2.0", "http://schemas.opengis.net/wfs/2.0/wfs.xsd")

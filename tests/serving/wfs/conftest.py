@@ -1,8 +1,9 @@
 """WFS test fixtures: an app over the session publication, a live server, XSD validation.
 
 ``assert_valid`` validates any response against the real OGC schemas in
-``../shared/ogc-schemas`` (offline); a FeatureCollection's own schemaLocation names our
-DescribeFeatureType URL, which is resolved to the XSD the service itself returned.
+``tests/ogc_schemas`` (offline, inside the repository); a FeatureCollection's own
+schemaLocation names our DescribeFeatureType URL, which is resolved to the XSD the service
+itself returned.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-SCHEMAS = Path(__file__).resolve().parents[3].parent / "shared" / "ogc-schemas"
-sys.path.insert(0, str(SCHEMAS))
+# By path, not as ``tests.ogc_schemas``: site-packages holds other top-level ``tests`` packages.
+SCHEMAS = Path(__file__).resolve().parents[2] / "ogc_schemas"
+if str(SCHEMAS) not in sys.path:
+    sys.path.insert(0, str(SCHEMAS))
 import validate  # noqa: E402
 
 NS = {"wfs": "http://www.opengis.net/wfs/2.0", "gml": "http://www.opengis.net/gml/3.2",
