@@ -17,8 +17,14 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import box
 
-from publisher.serving.wfs.errors import InvalidParameterValue
-from publisher.serving.wfs.settings import DECIMALS_DEGREE, DECIMALS_METRE
+from publisher.serving.wfs.errors import InvalidParameterValue, short
+from publisher.serving.wfs.settings import (
+    CLIP_MARGIN_DEGREES,
+    DATA_AREA_CRS84,
+    DECIMALS_DEGREE,
+    DECIMALS_METRE,
+    MAX_DENSIFY_POINTS,
+)
 
 NATIVE = 31370
 #: Served CRSs: EPSG code (CRS84 as 4326 with lon/lat forced) → geographic?
@@ -29,12 +35,12 @@ ADVERTISED = ("urn:ogc:def:crs:EPSG::31370", "urn:ogc:def:crs:EPSG::3812",
               "urn:ogc:def:crs:EPSG::3857")
 
 _LONLAT_FORMS = (
-    re.compile(r"^EPSG:(\d+)$", re.I),
-    re.compile(r"^https?://www\.opengis\.net/gml/srs/epsg\.xml#(\d+)$", re.I),
+    re.compile(r"^EPSG:(\d{1,9})$", re.I),
+    re.compile(r"^https?://www\.opengis\.net/gml/srs/epsg\.xml#(\d{1,9})$", re.I),
 )
 _AUTHORITY_FORMS = (
-    re.compile(r"^urn:(?:x-)?ogc:def:crs:EPSG:[\d.]*:(\d+)$", re.I),
-    re.compile(r"^https?://www\.opengis\.net/def/crs/EPSG/[\d.]+/(\d+)$", re.I),
+    re.compile(r"^urn:(?:x-)?ogc:def:crs:EPSG:[\d.]{0,20}:(\d{1,9})$", re.I),
+    re.compile(r"^https?://www\.opengis\.net/def/crs/EPSG/[\d.]{1,20}/(\d{1,9})$", re.I),
 )
 _CRS84_FORMS = (
     re.compile(r"^urn:(?:x-)?ogc:def:crs:OGC:(?:1\.3)?:CRS84$", re.I),
@@ -121,12 +127,175 @@ def parse_crs(text: str | None, locator: str = "srsName") -> Crs:
                     break
                 return Crs(code, lat_first_if_geographic and SERVED[code], name)
     raise InvalidParameterValue(
-        f"CRS {name!r} is not served; use one of {', '.join(ADVERTISED)}", locator)
+        f"CRS {short(name)} is not served; use one of {', '.join(ADVERTISED)}", locator)
 
 
-def box_to_native(crs: Crs, x1: float, y1: float, x2: float, y2: float) -> shapely.Geometry:
-    """A box written in ``crs`` as a polygon in EPSG:31370 (densified: edges curve)."""
-    geom = box(x1, y1, x2, y2)
-    if not crs.is_native:
-        geom = shapely.segmentize(geom, 0.001 if crs.decimals > 2 else 100.0)
-    return shapely.transform(geom, crs.to_native)
+class CoordinateError(InvalidParameterValue, ValueError):
+    """Coordinates that cannot exist in the CRS they are written in (|lat| > 90, …).
+
+    A ``ValueError`` too, so code outside the WFS (the OGC API) can catch it without knowing
+    about OWS exceptions; the WFS boundary renders it as ``InvalidParameterValue``.
+    """
+
+
+#: Where coordinates can exist, (x, y) = (lon, lat) or (easting, northing): anything outside
+#: is a client error, not an empty result. Projected Belgian CRSs have no hard limit.
+_DOMAIN: dict[int, tuple[float, float, float, float]] = {
+    4326: (-180.0, -90.0, 180.0, 90.0),
+    3857: (-20037508.3428, -20048966.1041, 20037508.3428, 20048966.1041),
+}
+
+
+def _check_domain(epsg: int, x1: float, y1: float, x2: float, y2: float,
+                  locator: str) -> None:
+    if not all(np.isfinite((x1, y1, x2, y2))):
+        raise CoordinateError("coordinates must be finite numbers", locator)
+    domain = _DOMAIN.get(epsg)
+    if domain is None:
+        return
+    lo_x, lo_y, hi_x, hi_y = domain
+    for value, lo, hi in ((x1, lo_x, hi_x), (x2, lo_x, hi_x), (y1, lo_y, hi_y),
+                          (y2, lo_y, hi_y)):
+        if not lo <= value <= hi:
+            axis = "longitude" if epsg == 4326 and lo == lo_x else (
+                "latitude" if epsg == 4326 else "coordinate")
+            raise CoordinateError(f"{value:.10g} is not a possible {axis} in EPSG:{epsg} "
+                                  f"(allowed {lo:.12g} to {hi:.12g})", locator)
+
+
+@cache
+def _area_xy(epsg: int, margin: float) -> tuple[float, float, float, float]:
+    """:data:`DATA_AREA_CRS84` widened by ``margin`` degrees, as (x, y) bounds in ``epsg``.
+
+    Computed once per CRS from 21 points per edge: transforming an envelope costs the same
+    whatever its size.
+    """
+    lon1, lat1, lon2, lat2 = DATA_AREA_CRS84
+    area = (lon1 - margin, lat1 - margin, lon2 + margin, lat2 + margin)
+    if epsg == 4326:
+        return area
+    return _transformer(4326, epsg).transform_bounds(*area, densify_pts=21)
+
+
+def _xy(crs_epsg: int, lat_first: bool, x1: float, y1: float, x2: float, y2: float,
+        locator: str) -> tuple[float, float, float, float]:
+    """Corners in (x, y) order, lows first, checked against the CRS's domain."""
+    if lat_first:
+        x1, y1, x2, y2 = y1, x1, y2, x2
+    _check_domain(crs_epsg, x1, y1, x2, y2, locator)
+    return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
+
+
+def native_bounds(epsg: int, lat_first: bool, x1: float, y1: float, x2: float, y2: float,
+                  locator: str = "bbox") -> tuple[float, float, float, float] | None:
+    """Bounds of a box written in ``epsg`` (its axis order) as EPSG:31370 x/y bounds.
+
+    Pure and reusable by any surface (WFS ``BBOX``, OGC API ``bbox`` + ``bbox-crs``): the box
+    is first clipped to where the data can be (:data:`DATA_AREA_CRS84` plus
+    :data:`CLIP_MARGIN_DEGREES`), then transformed with a fixed 21 points per edge, so a world
+    box costs what a street box costs (the old per-0.001° densification made a world box take
+    minutes and a box of projected numbers in degrees take gigabytes).
+
+    Returns
+    -------
+    tuple or None
+        ``(minx, miny, maxx, maxy)`` in EPSG:31370, or None when the box lies wholly outside
+        the area where data can be (nothing can match).
+
+    Raises
+    ------
+    CoordinateError
+        A ``ValueError`` for coordinates impossible in the CRS (not finite, |lat| > 90,
+        |lon| > 180, beyond the Web Mercator square), naming the value.
+    """
+    xy = _xy(epsg, lat_first, x1, y1, x2, y2, locator)
+    if epsg == NATIVE:
+        return xy
+    clipped = _clip(xy, _area_xy(epsg, CLIP_MARGIN_DEGREES))
+    if clipped is None:
+        return None
+    return _transformer(epsg, NATIVE).transform_bounds(*clipped, densify_pts=21)
+
+
+def _clip(box_xy: tuple[float, float, float, float],
+          area: tuple[float, float, float, float]) -> tuple[float, float, float, float] | None:
+    x1, y1 = max(box_xy[0], area[0]), max(box_xy[1], area[1])
+    x2, y2 = min(box_xy[2], area[2]), min(box_xy[3], area[3])
+    return None if x1 > x2 or y1 > y2 else (x1, y1, x2, y2)
+
+
+def covers_data_area(crs: Crs, x1: float, y1: float, x2: float, y2: float,
+                     locator: str = "bbox") -> bool:
+    """True when the box contains every place data can be: the filter selects everything.
+
+    Lets a zoomed-out client (a world or Flanders box) skip the spatial test altogether.
+    """
+    bx1, by1, bx2, by2 = _xy(crs.epsg, crs.lat_first, x1, y1, x2, y2, locator)
+    ax1, ay1, ax2, ay2 = _area_xy(crs.epsg, 0.0)
+    return bx1 <= ax1 and by1 <= ay1 and bx2 >= ax2 and by2 >= ay2
+
+
+def box_to_native(crs: Crs, x1: float, y1: float, x2: float, y2: float,
+                  locator: str = "bbox") -> shapely.Geometry:
+    """A box written in ``crs`` as a polygon in EPSG:31370 (edges curve, so densified).
+
+    The box is clipped to where data can be first, so the polygon has at most
+    ``4 × MAX_DENSIFY_POINTS`` vertices whatever the box's size; an empty polygon means
+    nothing can match.
+
+    Raises
+    ------
+    CoordinateError
+        For coordinates impossible in ``crs``.
+    """
+    xy = _xy(crs.epsg, crs.lat_first, x1, y1, x2, y2, locator)
+    if crs.is_native:
+        return box(*xy)
+    clipped = _clip(xy, _area_xy(crs.epsg, CLIP_MARGIN_DEGREES))
+    if clipped is None:
+        return shapely.Polygon()
+    geom = box(*clipped)
+    return _densified_to_native(geom, crs.epsg)
+
+
+def _densified_to_native(geom: shapely.Geometry, epsg: int) -> shapely.Geometry:
+    """(x, y) geometry in ``epsg`` → EPSG:31370, with a bounded number of added vertices."""
+    if shapely.get_dimensions(geom) > 0:
+        finest = 0.001 if SERVED[epsg] else 100.0
+        step = max(finest, float(shapely.length(geom)) / MAX_DENSIFY_POINTS)
+        geom = shapely.segmentize(geom, step)
+    move = _transformer(epsg, NATIVE)
+
+    def to_native(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(move.transform(xy[:, 0], xy[:, 1]))
+
+    return shapely.transform(geom, to_native)
+
+
+def geometry_to_native(geom: shapely.Geometry, crs: Crs, locator: str = "filter"
+                       ) -> shapely.Geometry:
+    """A filter geometry written in ``crs`` (its axis order) as EPSG:31370.
+
+    Coordinates are checked against the CRS's domain; areas are clipped to the data area
+    widened by :data:`CLIP_MARGIN_DEGREES` (so distance tests up to that margin stay exact)
+    and densified with a bounded number of vertices: cost no longer grows with the size.
+
+    Raises
+    ------
+    CoordinateError
+        For coordinates impossible in ``crs``.
+    """
+    if geom.is_empty:
+        return geom
+    if crs.lat_first:
+        geom = shapely.transform(geom, lambda xy: xy[:, ::-1])
+    x1, y1, x2, y2 = shapely.bounds(geom).tolist()
+    _check_domain(crs.epsg, x1, y1, x2, y2, locator)
+    if crs.is_native:
+        return geom
+    area = _area_xy(crs.epsg, CLIP_MARGIN_DEGREES)
+    if _clip((x1, y1, x2, y2), area) != (x1, y1, x2, y2):
+        geom = shapely.intersection(geom, box(*area))
+        if geom.is_empty:
+            return shapely.Polygon()
+    return _densified_to_native(geom, crs.epsg)

@@ -8,7 +8,10 @@ parameter and value, never a stack trace or SQL.
 
 from __future__ import annotations
 
+import re
 from xml.sax.saxutils import escape, quoteattr
+
+from publisher.serving.wfs.settings import MAX_ECHO_CHARS
 
 OWS_NS = "http://www.opengis.net/ows/1.1"
 OWS_XSD = "http://schemas.opengis.net/ows/1.1.0/owsExceptionReport.xsd"
@@ -70,21 +73,57 @@ class NotFound(WFSError):
 
 
 class ServiceUnavailable(WFSError):
-    """No publication exists yet: the service has nothing to serve."""
+    """No publication exists yet, or the request ran out of its time budget: retry later."""
 
     code = "NoApplicableCode"
     status = 503
 
 
+class RequestTooLarge(WFSError):
+    """A URL (414) or POST body (413) past its documented limit: refused before parsing."""
+
+    code = "NoApplicableCode"
+
+    def __init__(self, message: str, status: int, locator: str | None = None) -> None:
+        super().__init__(message, locator)
+        self.status = status
+
+
+#: Characters XML 1.0 cannot carry at all (not even escaped): NUL, most C0 controls,
+#: lone surrogates, U+FFFE/U+FFFF.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str, limit: int = MAX_ECHO_CHARS) -> str:
+    """``text`` as it may be echoed into XML: impossible characters replaced, length capped.
+
+    Every client value that reaches an ExceptionReport passes through here, so a ``%00`` in
+    VERSION or a 4,000-digit SRSNAME can never make the report malformed or huge.
+    """
+    text = _NOT_XML.sub("\ufffd", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def short(value: str, limit: int = 80) -> str:
+    """A client value shortened for a message (``repr`` of its first ``limit`` characters)."""
+    return repr(value) if len(value) <= limit else repr(value[:limit]) + "…"
+
+
 def exception_report(error: WFSError) -> bytes:
-    """The ``ows:ExceptionReport`` document for ``error`` (valid against OWS 1.1)."""
-    locator = f" locator={quoteattr(error.locator)}" if error.locator else ""
+    """The ``ows:ExceptionReport`` document for ``error`` (valid against OWS 1.1).
+
+    Message and locator are made XML-safe and capped (:func:`xml_safe`) here, at the one
+    boundary, whatever the code that raised put into them.
+    """
+    message = xml_safe(error.message)
+    locator = (f" locator={quoteattr(xml_safe(error.locator, 100))}" if error.locator
+               else "")
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<ows:ExceptionReport xmlns:ows="{OWS_NS}" '
         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
         f'xsi:schemaLocation="{OWS_NS} {OWS_XSD}" version="2.0.0" xml:lang="en">'
         f'<ows:Exception exceptionCode="{error.code}"{locator}>'
-        f"<ows:ExceptionText>{escape(error.message)}</ows:ExceptionText>"
+        f"<ows:ExceptionText>{escape(message)}</ows:ExceptionText>"
         "</ows:Exception></ows:ExceptionReport>\n"
     ).encode()

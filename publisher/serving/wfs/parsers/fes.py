@@ -25,14 +25,20 @@ from pygml.pre_v32 import parse_pre_v32
 from pygml.v32 import parse_v32
 from shapely.geometry import shape
 
-from publisher.serving.wfs.crs import Crs, parse_crs
+from publisher.serving.wfs.crs import Crs, covers_data_area, geometry_to_native, parse_crs
 from publisher.serving.wfs.errors import (
     InvalidParameterValue,
     OperationNotSupported,
     OperationParsingFailed,
 )
 from publisher.serving.wfs.parsers.xmlsafe import parse_xml
-from publisher.serving.wfs.settings import MAX_FILTER_CHARS, MAX_IDS
+from publisher.serving.wfs.settings import (
+    MAX_CQL_CHARS,
+    MAX_FILTER_CHARS,
+    MAX_FILTER_DEPTH,
+    MAX_FILTER_TERMS,
+    MAX_IDS,
+)
 
 FES20 = "http://www.opengis.net/fes/2.0"
 FES11 = "http://www.opengis.net/ogc"
@@ -51,9 +57,14 @@ _GML_NAMES = {
 
 @dataclass(frozen=True)
 class GeometryLiteral:
-    """A filter geometry, transformed to EPSG:31370 (x/y)."""
+    """A filter geometry, transformed to EPSG:31370 (x/y).
+
+    ``everything`` marks a box that contains every place data can be (a zoomed-out client's
+    world or Belgium box): the SQL compiler then skips the spatial test altogether.
+    """
 
     geometry: shapely.Geometry
+    everything: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,10 +73,12 @@ class _Rid:
 
 
 def _to_native(geom: shapely.Geometry, crs: Crs) -> GeometryLiteral:
-    """Transform to EPSG:31370; edges are densified first because they curve in Lambert."""
-    if not crs.is_native:
-        geom = shapely.segmentize(geom, 0.001 if crs.decimals > 2 else 100.0)
-    return GeometryLiteral(shapely.transform(geom, crs.to_native))
+    """Transform to EPSG:31370 at a bounded cost (see :func:`crs.geometry_to_native`)."""
+    bounds = shapely.bounds(geom).tolist()
+    rectangle = (isinstance(geom, shapely.Polygon) and len(geom.exterior.coords) == 5
+                 and shapely.equals(geom, shapely.box(*bounds)))
+    everything = rectangle and covers_data_area(crs, *bounds, locator="filter")
+    return GeometryLiteral(geometry_to_native(geom, crs, "filter"), everything)
 
 
 class _Parser(FES20Parser):
@@ -84,6 +97,19 @@ class _Parser(FES20Parser):
             raise OperationParsingFailed("a Filter holds exactly one predicate or only "
                                          "ResourceIds", "filter")
         return args[0]
+
+    @handle("And", "Or")
+    def logical(self, node: etree._Element, *args: Any) -> ast.Node:
+        # FES 2.0 BinaryLogicOpType: two or more operands; one is a malformed filter
+        if len(args) < 2:
+            raise OperationParsingFailed(
+                f"fes:{etree.QName(node).localname} needs at least two operands, "
+                f"got {len(args)}", "filter")
+        kind = ast.And if etree.QName(node).localname == "And" else ast.Or
+        result = args[0]
+        for operand in args[1:]:
+            result = kind(result, operand)
+        return result
 
     @handle("ResourceId", "FeatureId", "GmlObjectId")
     def resource_id(self, node: etree._Element, *args: Any) -> _Rid:
@@ -201,13 +227,15 @@ def parse_filter(text: str | etree._Element, default_crs: Crs) -> ast.Node:
     if isinstance(text, str):
         text = text.strip()
         if len(text) > MAX_FILTER_CHARS:
-            raise InvalidParameterValue("filter too long", "filter")
+            raise InvalidParameterValue(f"filter longer than {MAX_FILTER_CHARS} characters",
+                                        "filter")
         if text.startswith("(") and text.endswith(")"):
             text = text[1:-1].strip()
         root = parse_xml(text.encode("utf-8"), "filter")
     else:
         root = copy.deepcopy(text)
     _normalise(root)
+    _check_size(root)
     if etree.QName(root).localname != "Filter":
         raise OperationParsingFailed(f"expected a fes:Filter, got {etree.QName(root).localname}",
                                      "filter")
@@ -224,6 +252,37 @@ def parse_filter(text: str | etree._Element, default_crs: Crs) -> ast.Node:
                                      "filter") from exc
 
 
+#: Elements that are operands or identifiers, not predicates (not counted as terms).
+_NOT_TERMS = {"Filter", "ValueReference", "PropertyName", "Literal", "ResourceId",
+              "FeatureId", "GmlObjectId", "Distance", "Function"}
+
+
+def _check_size(root: etree._Element) -> None:
+    """Refuse filters deeper than MAX_FILTER_DEPTH or with more than MAX_FILTER_TERMS terms.
+
+    Walked iteratively, before the recursive parser sees the tree, so a hostile nesting can
+    neither exhaust Python's recursion nor SQLite's expression depth.
+
+    Raises
+    ------
+    InvalidParameterValue
+        Naming the limit that was passed.
+    """
+    terms, stack = 0, [(root, 1)]
+    while stack:
+        el, depth = stack.pop()
+        if depth > MAX_FILTER_DEPTH:
+            raise InvalidParameterValue(
+                f"filter nested more than {MAX_FILTER_DEPTH} levels deep", "filter")
+        q = etree.QName(el)
+        if q.namespace == FES20 and q.localname not in _NOT_TERMS:
+            terms += 1
+            if terms > MAX_FILTER_TERMS:
+                raise InvalidParameterValue(
+                    f"filter has more than {MAX_FILTER_TERMS} predicates", "filter")
+        stack.extend((child, depth + 1) for child in el if isinstance(child.tag, str))
+
+
 def _tag(exc: Exception) -> str:
     m = re.search(r"\}(\w+)", str(exc))
     return m.group(1) if m else "?"
@@ -237,8 +296,13 @@ def parse_cql(text: str) -> ast.Node:
     InvalidParameterValue
         When the text is not valid ECQL.
     """
+    if len(text) > MAX_CQL_CHARS:
+        raise InvalidParameterValue(f"CQL_FILTER longer than {MAX_CQL_CHARS} characters",
+                                    "CQL_FILTER")
     try:
         return parse_ecql(text)
+    except RecursionError as exc:
+        raise InvalidParameterValue("CQL_FILTER nested too deeply", "CQL_FILTER") from exc
     except Exception as exc:  # lark raises a family of its own errors
         raise InvalidParameterValue(f"cannot parse CQL_FILTER {text[:200]!r}",
                                     "CQL_FILTER") from exc

@@ -19,7 +19,13 @@ import shapely
 from pygeofilter import ast, values
 from shapely.geometry import shape
 
-from publisher.serving.wfs.crs import box_to_native, default_crs, parse_crs
+from publisher.serving.wfs.crs import (
+    box_to_native,
+    covers_data_area,
+    default_crs,
+    geometry_to_native,
+    parse_crs,
+)
 from publisher.serving.wfs.errors import InvalidParameterValue, OperationNotSupported
 from publisher.serving.wfs.featuretypes import FeatureType
 from publisher.serving.wfs.parsers.fes import RESOURCE_ID, GeometryLiteral
@@ -31,6 +37,8 @@ _SPATIAL = {ast.GeometryIntersects: "intersects", ast.GeometryWithin: "within",
             ast.GeometryContains: "contains", ast.GeometryDisjoint: "disjoint",
             ast.GeometryEquals: "equals", ast.GeometryTouches: "touches",
             ast.GeometryCrosses: "crosses", ast.GeometryOverlaps: "overlaps"}
+#: Predicates decided without a test when the literal is empty or covers all data.
+_BOX_LIKE = ("intersects", "within", "disjoint")
 _UNITS = {"m": 1.0, "meter": 1.0, "meters": 1.0, "metre": 1.0, "metres": 1.0,
           "urn:ogc:def:uom:epsg::9001": 1.0, "km": 1000.0, "kilometer": 1000.0,
           "kilometre": 1000.0, "kilometers": 1000.0, "kilometres": 1000.0}
@@ -110,8 +118,10 @@ class Compiler:
             return self._in(node)
         if isinstance(node, ast.BBox):
             crs = parse_crs(node.crs, self.locator) if node.crs else default_crs()
-            geom = box_to_native(crs, node.minx, node.miny, node.maxx, node.maxy)
-            return self._spatial("intersects", node.lhs, GeometryLiteral(geom))
+            corners = (node.minx, node.miny, node.maxx, node.maxy)
+            geom = box_to_native(crs, *corners, locator=self.locator)
+            everything = covers_data_area(crs, *corners, locator=self.locator)
+            return self._spatial("intersects", node.lhs, GeometryLiteral(geom, everything))
         for cls, name in _SPATIAL.items():
             if type(node) is cls:
                 return self._spatial(name, node.lhs, node.rhs)
@@ -216,6 +226,12 @@ class Compiler:
             if prop != self.ft.geometry_name:
                 raise InvalidParameterValue(f"{prop} is not a geometry property", self.locator)
         geom = _literal_geometry(rhs, self.locator)
+        # An area clipped away (outside where data can be) matches nothing; a box around all
+        # of it matches everything: either way no per-row test, whatever the box's size.
+        if geom.is_empty and name in (*_BOX_LIKE, "dwithin", "beyond"):
+            return self.dialect.true if name in ("disjoint", "beyond") else self.dialect.false
+        if getattr(rhs, "everything", False) and name in _BOX_LIKE:
+            return self.dialect.false if name == "disjoint" else self.dialect.true
         if self.dialect.postgis:  # GiST-assisted exact test in the database
             sql, params = self.dialect.pg_spatial(name, f't."{self.ft.geometry_name}"', geom,
                                                   distance)
@@ -268,7 +284,7 @@ def _literal_geometry(value: Any, locator: str) -> shapely.Geometry:
             geom = shape(geometry)
         except Exception as exc:  # shapely raises several kinds for bad coordinates
             raise InvalidParameterValue("invalid geometry literal", locator) from exc
-        return shapely.transform(geom, crs.to_native)
+        return geometry_to_native(geom, crs, locator)
     raise InvalidParameterValue("a spatial operator needs a geometry literal", locator)
 
 
