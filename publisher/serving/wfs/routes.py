@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 from publisher.serving.publications import PublicationReader
 from publisher.serving.wfs.errors import (
     OperationParsingFailed,
+    RequestTooLarge,
     WFSError,
     exception_report,
 )
@@ -26,10 +27,9 @@ from publisher.serving.wfs.operations import dispatch
 from publisher.serving.wfs.parsers.kvp import normalise
 from publisher.serving.wfs.parsers.xml import xml_to_kvp
 from publisher.serving.wfs.response import Response
+from publisher.serving.wfs.settings import MAX_BODY_BYTES, MAX_URL_BYTES
 
 log = logging.getLogger(__name__)
-#: Largest POST body we read (a filter with thousands of ids fits easily).
-MAX_BODY = 8 * 1024 * 1024
 EXCEPTION_MEDIA_TYPE = "application/xml; charset=utf-8"
 
 
@@ -42,12 +42,28 @@ def service_url(request: Request) -> str:
     return f"{scheme}://{netloc}{request.scope.get('root_path', '')}{request.url.path}"
 
 
+async def _body(request: Request) -> bytes:
+    """The POST body, read no further than MAX_BODY_BYTES (413 past it)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise RequestTooLarge(f"request body over {MAX_BODY_BYTES} bytes", 413, "request")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise RequestTooLarge(f"request body over {MAX_BODY_BYTES} bytes", 413, "request")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _kvp(request: Request) -> dict[str, str]:
+    target = len(request.url.path) + len(request.scope.get("query_string", b""))
+    if target > MAX_URL_BYTES:
+        raise RequestTooLarge(f"request URL over {MAX_URL_BYTES} bytes: POST long filters",
+                              414)
     if request.method != "POST":
         return normalise(request.query_params.multi_items())
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise OperationParsingFailed("request body too large", "request")
+    body = await _body(request)
     ctype = request.headers.get("content-type", "").lower()
     if "x-www-form-urlencoded" in ctype:
         return normalise(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))

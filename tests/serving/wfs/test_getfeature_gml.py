@@ -133,7 +133,8 @@ def test_results_stream_as_a_generator_of_bytes(reader):
     """Framework-free: the operation hands back a generator, never the whole document."""
     from publisher.serving.wfs.operations import dispatch
 
-    response = dispatch({"REQUEST": "GetFeature", "TYPENAMES": "POI:POI"}, reader,
+    response = dispatch({"SERVICE": "WFS", "REQUEST": "GetFeature", "TYPENAMES": "POI:POI"},
+                        reader,
                         "http://x/wfs")
     assert not isinstance(response.body, bytes)
     chunks = list(response.body)

@@ -12,18 +12,25 @@ from collections.abc import Iterable
 from pygeofilter import ast
 
 from publisher.serving.wfs import request as rq
-from publisher.serving.wfs.crs import Crs, box_to_native, default_crs, parse_crs
+from publisher.serving.wfs.crs import (
+    Crs,
+    box_to_native,
+    covers_data_area,
+    default_crs,
+    parse_crs,
+)
 from publisher.serving.wfs.errors import (
     InvalidParameterValue,
     MissingParameterValue,
     OperationNotSupported,
     OptionNotSupported,
     VersionNegotiationFailed,
+    short,
 )
 from publisher.serving.wfs.featuretypes import FeatureType, feature_types, resolve
 from publisher.serving.wfs.parsers.fes import RESOURCE_ID, GeometryLiteral, parse_cql, parse_filter
 from publisher.serving.wfs.query.sql import property_name
-from publisher.serving.wfs.settings import COUNT_DEFAULT, MAX_IDS, VERSIONS
+from publisher.serving.wfs.settings import COUNT_DEFAULT, MAX_IDS, MAX_START_INDEX, VERSIONS
 
 GET_FEATURE_BY_ID = "urn:ogc:def:query:OGC-WFS::GetFeatureById"
 FES_LANGUAGE = "urn:ogc:def:query:OGC-FES:Filter"
@@ -58,9 +65,13 @@ def operation(kvp: dict[str, str]) -> str:
     MissingParameterValue, OperationNotSupported, InvalidParameterValue,
     VersionNegotiationFailed
     """
-    service = kvp.get("SERVICE", "WFS").strip()
+    # OWS Common 1.1 §7.2.1 / WFS 2.0 §7.6.2.4: SERVICE is mandatory in KVP, GetCapabilities
+    # included (an XML body names its service by its namespace: see parsers.xml).
+    if "SERVICE" not in kvp or not kvp["SERVICE"].strip():
+        raise MissingParameterValue("SERVICE is missing: send SERVICE=WFS", "service")
+    service = kvp["SERVICE"].strip()
     if service.upper() != "WFS":
-        raise InvalidParameterValue(f"SERVICE must be WFS, not {service!r}", "service")
+        raise InvalidParameterValue(f"SERVICE must be WFS, not {short(service)}", "service")
     name = kvp.get("REQUEST", "").strip()
     if not name:
         raise MissingParameterValue("REQUEST is missing", "request")
@@ -68,23 +79,25 @@ def operation(kvp: dict[str, str]) -> str:
         raise OperationNotSupported(f"{name} is not supported: this service is read-only",
                                     "request")
     if name.lower() not in OPERATIONS:
-        raise OperationNotSupported(f"unknown operation {name!r}", "request")
+        raise OperationNotSupported(f"unknown operation {short(name)}", "request")
     op = OPERATIONS[name.lower()]
     if op == "GetCapabilities":
         accept = [v.strip() for v in kvp.get("ACCEPTVERSIONS", "").split(",") if v.strip()]
         if accept and not set(accept) & set(VERSIONS):
             raise VersionNegotiationFailed(
-                f"none of {', '.join(accept)} is supported; this service speaks 2.0.0",
+                f"none of {short(', '.join(accept))} is supported; this service speaks 2.0.0",
                 "acceptVersions")
         version = kvp.get("VERSION", "").strip()
         if version and not accept and not version.startswith("2."):
             raise VersionNegotiationFailed(
-                f"version {version} is not supported; this service speaks 2.0.0", "version")
+                f"version {short(version)} is not supported; this service speaks 2.0.0",
+                "version")
     else:
         version = kvp.get("VERSION", "2.0.0").strip() or "2.0.0"
         if version not in VERSIONS:
             raise VersionNegotiationFailed(
-                f"version {version} is not supported; this service speaks 2.0.0", "version")
+                f"version {short(version)} is not supported; this service speaks 2.0.0",
+                "version")
     return op
 
 
@@ -116,22 +129,30 @@ def describe_feature_type(kvp: dict[str, str]) -> rq.DescribeFeatureType:
     return rq.DescribeFeatureType(types)
 
 
-def _int(kvp: dict[str, str], keys: tuple[str, ...], default: int, locator: str) -> int:
+def _int(kvp: dict[str, str], keys: tuple[str, ...], default: int, locator: str,
+         maximum: int | None = None) -> int:
+    """A non-negative integer parameter; past ``maximum`` (when given) a 400, not an overflow."""
     for key in keys:
         raw = kvp.get(key)
         if raw is not None and raw.strip():
-            try:
-                value = int(raw.strip())
-            except ValueError as exc:
+            text = raw.strip()
+            if not text.isdigit() or not text.isascii():
                 raise InvalidParameterValue(f"{locator} must be a non-negative integer, "
-                                            f"not {raw[:50]!r}", locator) from exc
-            if value < 0:
-                raise InvalidParameterValue(f"{locator} must not be negative", locator)
+                                            f"not {short(raw, 50)}", locator)
+            value = int(text) if len(text) <= 30 else 10**30  # digits only: huge is huge
+            if maximum is not None and value > maximum:
+                raise InvalidParameterValue(f"{locator} must not exceed {maximum}, "
+                                            f"not {short(text, 50)}", locator)
             return value
     return default
 
 
-def _bbox(raw: str, ft: FeatureType, query_crs: Crs) -> ast.Node:
+def _bbox(raw: str, ft: FeatureType, query_crs: Crs) -> ast.Node | None:
+    """The BBOX parameter as an intersects test in EPSG:31370 (None: it holds everything).
+
+    Its cost is bounded whatever the box's size (:func:`crs.box_to_native`); coordinates
+    impossible in its CRS are refused, naming the value.
+    """
     parts = [p.strip() for p in raw.split(",")]
     if len(parts) not in (4, 5):
         raise InvalidParameterValue("BBOX is minx,miny,maxx,maxy[,crs]", "bbox")
@@ -144,8 +165,10 @@ def _bbox(raw: str, ft: FeatureType, query_crs: Crs) -> ast.Node:
         raise InvalidParameterValue("BBOX lower corner must not exceed the upper corner",
                                     "bbox")
     crs = parse_crs(parts[4], "bbox") if len(parts) == 5 else query_crs
-    return ast.GeometryIntersects(ast.Attribute(ft.geometry_name),
-                                  GeometryLiteral(box_to_native(crs, x1, y1, x2, y2)))
+    geom = box_to_native(crs, x1, y1, x2, y2, "bbox")
+    if covers_data_area(crs, x1, y1, x2, y2, "bbox"):
+        return None
+    return ast.GeometryIntersects(ast.Attribute(ft.geometry_name), GeometryLiteral(geom))
 
 
 def _finite(v: float) -> bool:
@@ -217,6 +240,7 @@ def get_feature(kvp: dict[str, str], value_reference: bool = False) -> rq.GetFea
         ft = resolve(names[0], ns)
         if rids:
             nodes.append(ast.In(ast.Attribute(RESOURCE_ID), rids, False))
+    _exclusive(kvp)
     language = kvp.get("FILTER_LANGUAGE", "").strip()
     if language and language not in (FES_LANGUAGE, "urn:ogc:def:queryLanguage:OGC-FES:Filter"):
         raise InvalidParameterValue(f"filter language {language!r} is not supported",
@@ -229,7 +253,9 @@ def get_feature(kvp: dict[str, str], value_reference: bool = False) -> rq.GetFea
     if kvp.get("CQL_FILTER", "").strip():
         nodes.append(parse_cql(kvp["CQL_FILTER"]))
     if kvp.get("BBOX", "").strip():
-        nodes.append(_bbox(kvp["BBOX"], ft, default_crs()))
+        box_node = _bbox(kvp["BBOX"], ft, default_crs())
+        if box_node is not None:
+            nodes.append(box_node)
     props = None
     raw_props = kvp.get("PROPERTYNAME", "").strip()
     if raw_props and raw_props not in ("*", "(*)"):
@@ -244,10 +270,24 @@ def get_feature(kvp: dict[str, str], value_reference: bool = False) -> rq.GetFea
             raise MissingParameterValue("VALUEREFERENCE is missing", "valueReference")
         vref = property_name(raw, ft, "valueReference")
     query = rq.Query(ft, _and(nodes), _sort_by(kvp.get("SORTBY", ""), ft), props, crs)
+    # COUNT above CountDefault is capped (numberReturned says so); STARTINDEX is bounded
     count = min(_int(kvp, ("COUNT", "MAXFEATURES"), COUNT_DEFAULT, "count"), COUNT_DEFAULT)
-    return rq.GetFeature(query, count, _int(kvp, ("STARTINDEX",), 0, "startIndex"),
+    start = _int(kvp, ("STARTINDEX",), 0, "startIndex", MAX_START_INDEX)
+    return rq.GetFeature(query, count, start,
                          rtype == "hits", output, kvp, by_id=bool(stored),
                          value_reference=vref)
+
+
+def _exclusive(kvp: dict[str, str]) -> None:
+    """WFS 2.0 §7.9.2.4.1 (Table 8): FILTER, RESOURCEID and BBOX are mutually exclusive.
+
+    Combining them was silently ANDed; GeoServer refuses, and so does the standard.
+    """
+    given = [k for k in ("FILTER", "RESOURCEID", "BBOX") if kvp.get(k, "").strip()]
+    if len(given) > 1:
+        raise InvalidParameterValue(
+            f"{' and '.join(given)} are mutually exclusive (WFS 2.0 §7.9.2.4.1): put the box "
+            "or the identifiers inside the FILTER instead", given[-1].lower())
 
 
 def _type_of_id(ident: str) -> FeatureType:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from lxml import etree
 
-from publisher.serving.wfs.errors import OperationParsingFailed, OptionNotSupported
+from publisher.serving.wfs.errors import OperationParsingFailed, OptionNotSupported, short
 from publisher.serving.wfs.parsers.xmlsafe import parse_xml
+
+WFS20 = "http://www.opengis.net/wfs/2.0"
 
 _ATTRIBUTES = {"service": "SERVICE", "version": "VERSION", "count": "COUNT",
                "maxFeatures": "MAXFEATURES", "startIndex": "STARTINDEX",
@@ -64,12 +66,19 @@ def xml_to_kvp(body: bytes) -> dict[str, str]:
     Raises
     ------
     OperationParsingFailed
-        For a body that is not well-formed XML or not a WFS request.
+        For a body that is not well-formed XML or not a WFS 2.0 request (root element
+        outside the WFS 2.0 namespace).
     OptionNotSupported
         For several queries in one request.
     """
     root = parse_xml(body, "request")
-    kvp = {"REQUEST": _local(root)}
+    namespace = etree.QName(root).namespace
+    if namespace != WFS20:
+        raise OperationParsingFailed(
+            f"the request element must be in the WFS 2.0 namespace {WFS20}, not "
+            f"{short(namespace or 'no namespace')}", "request")
+    # the namespace already names the service: a missing service attribute means WFS
+    kvp = {"REQUEST": _local(root), "SERVICE": "WFS"}
     for attr, key in _ATTRIBUTES.items():
         if root.get(attr) is not None:
             kvp[key] = root.get(attr, "")
