@@ -18,7 +18,8 @@ import shapely
 from pygeofilter import ast, values
 
 from publisher.serving.ogcapi.crs import CRS84, STORAGE_CRS, SUPPORTED_CRS
-from publisher.serving.ogcapi.spatial import to_storage_shape
+from publisher.serving.ogcapi.limits import MAX_FILTER_DEPTH, MAX_FILTER_TERMS, quoted
+from publisher.serving.ogcapi.spatial import covers_all_data, to_storage_shape
 from publisher.serving.wfs.query.dialect import GPKG, Dialect
 
 #: Names a filter may use for the geometry besides the layer's own (``SHAPE``).
@@ -79,17 +80,74 @@ def to_sql(node: ast.AstType, *, table: str, rtree: str, geometry: str,
     SqlFilter
         SQL with the dialect's placeholders; on a GeoPackage it needs
         :func:`register_functions` on the connection.
+
+    Raises
+    ------
+    FilterNotSupported
+        An unknown property or operator, or a filter past the limits of :mod:`.limits`.
     """
+    check_size(node)
     ctx = _Context(table, rtree, geometry, fields, filter_crs, dialect, text_fields)
     sql = _node(node, ctx)
     return SqlFilter(sql, ctx.params)
 
 
+class FilterTooComplex(FilterNotSupported):
+    """The filter exceeds a documented limit (:mod:`.limits`): too many terms or too deep."""
+
+
+def operands(node: ast.And | ast.Or) -> list[Any]:
+    """The operands of a chain of one operator, left to right, found without recursion.
+
+    pygeofilter nests ``a OR b OR c`` as ``Or(Or(a, b), c)``: a 90-term OR is 90 levels deep,
+    and walking it recursively once exhausted Python's stack (issue 11). Flattened, it is one
+    level with 90 operands.
+    """
+    kind, found, stack = type(node), [], [node]
+    while stack:
+        current = stack.pop()
+        if type(current) is kind:
+            stack += [current.rhs, current.lhs]  # lhs popped first: order kept
+        else:
+            found.append(current)
+    return found
+
+
+def check_size(node: Any, *, max_terms: int = MAX_FILTER_TERMS,
+               max_depth: int = MAX_FILTER_DEPTH) -> None:
+    """Refuse a filter with more predicates or deeper logic than the documented limits.
+
+    Iterative, so any AST can be measured; counts each value of an ``IN`` list as a term,
+    since each becomes a bound parameter.
+
+    Raises
+    ------
+    FilterTooComplex
+        Naming the limit and how far the filter exceeds it.
+    """
+    terms, deepest, stack = 0, 0, [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > max_depth:
+            raise FilterTooComplex(f"filter is nested more than {max_depth} levels deep "
+                                   "(NOT/AND/OR levels, a chain of one operator counting "
+                                   "once): simplify it")
+        if isinstance(current, ast.And | ast.Or):
+            stack += [(o, depth + 1) for o in operands(current)]
+        elif isinstance(current, ast.Not):
+            stack.append((current.sub_node, depth + 1))
+        else:
+            terms += len(current.sub_nodes) if isinstance(current, ast.In) else 1
+    if terms > max_terms:
+        raise FilterTooComplex(f"filter has {terms} terms; the maximum is {max_terms} "
+                               "(each comparison, and each value of an IN list, is a term)")
+
+
 def _node(node: Any, ctx: _Context) -> str:
-    if isinstance(node, ast.And):
-        return f"({_node(node.lhs, ctx)} AND {_node(node.rhs, ctx)})"
-    if isinstance(node, ast.Or):
-        return f"({_node(node.lhs, ctx)} OR {_node(node.rhs, ctx)})"
+    if isinstance(node, ast.And | ast.Or):
+        joiner = " AND " if isinstance(node, ast.And) else " OR "
+        return "(" + joiner.join(_node(o, ctx) for o in operands(node)) + ")"
     if isinstance(node, ast.Not):
         return f"(NOT {_node(node.sub_node, ctx)})"
     if isinstance(node, ast.Include):
@@ -148,14 +206,14 @@ def _glob_literal(ch: str) -> str:
 def _expr(node: Any, ctx: _Context, ordering: bool = False) -> str:
     if isinstance(node, ast.Attribute):
         if node.name not in ctx.fields:
-            raise FilterNotSupported(f"unknown property {node.name!r} in filter: "
+            raise FilterNotSupported(f"unknown property {quoted(node.name)} in filter: "
                                      f"see /queryables")
         column = f'"{node.name}"'
         return ctx.dialect.ordered(column, node.name in ctx.text_fields) if ordering else column
     if isinstance(node, ast.Function):
         name = node.name.lower()
         if name not in _FUNCTIONS or len(node.arguments) != 1:
-            raise FilterNotSupported(f"filter function {node.name!r} is not supported")
+            raise FilterNotSupported(f"filter function {quoted(node.name)} is not supported")
         inner = _expr(node.arguments[0], ctx)
         return ctx.dialect.upper(inner) if _FUNCTIONS[name] == "upper" \
             else ctx.dialect.lower(inner)
@@ -182,6 +240,8 @@ def _spatial(lhs: Any, rhs: Any, ctx: _Context, crs: str | None = None) -> str:
 def _shape_sql(shape: shapely.Geometry, ctx: _Context) -> str:
     if shape.is_empty:
         return "(1=0)"
+    if covers_all_data(shape):
+        return "(1=1)"
     if ctx.dialect.postgis:  # GiST-assisted exact test in the database
         sql, params = ctx.dialect.pg_spatial("intersects", f'"{ctx.geometry}"', shape)
         ctx.params += params

@@ -11,14 +11,23 @@ never see each other's filters. A CQL2 JSON body still reaches the provider as `
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
 from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
 
+from publisher.serving.ogcapi.cql import FilterTooComplex, check_size
 from publisher.serving.ogcapi.crs import CRS84, SUPPORTED_CRS
+from publisher.serving.ogcapi.limits import (
+    MAX_FILTER_DEPTH,
+    MAX_FILTER_JSON_BYTES,
+    MAX_FILTER_LENGTH,
+    quoted,
+)
 from publisher.serving.ogcapi.spatial import AreaError, bbox_shape, check_crs, parse_bbox
 
 #: Parameters of an items request that the adapter handles instead of pygeoapi.
@@ -43,11 +52,13 @@ class RequestFilter:
 current_filter: ContextVar[RequestFilter | None] = ContextVar("vlok_cql2_filter", default=None)
 
 
-def request_filter(params: Mapping[str, str]) -> RequestFilter:
+def request_filter(params: Mapping[str, str], body: bytes | None = None) -> RequestFilter:
     """The ``filter*`` and ``bbox*`` parameters of an items request, parsed and checked.
 
     The bbox is handled here too (not by pygeoapi) so that ``bbox-crs`` is transformed as an
-    area, not as two corners (see :mod:`.spatial`).
+    area, not as two corners (see :mod:`.spatial`). ``body`` is a POSTed CQL2 JSON filter:
+    parsed here too, so it meets the same limits (pygeoapi 0.21 deep-copies its tree
+    recursively and fails on a long ``and``).
     """
     area = None
     if "bbox" in params:
@@ -58,6 +69,12 @@ def request_filter(params: Mapping[str, str]) -> RequestFilter:
             raise FilterError(str(exc)) from None
     elif "bbox-crs" in params:
         raise FilterError("bbox-crs given without bbox")
+    if body:
+        if "filter" in params:
+            raise FilterError("give the filter either as the filter parameter or as a CQL2 JSON "
+                              "body, not both")
+        parsed = parse_filter_json(body, params.get("filter-crs"))
+        return RequestFilter(parsed.node, parsed.crs, area)
     if "filter" not in params:
         return RequestFilter(area=area)
     parsed = parse_filter(params["filter"], params.get("filter-lang"), params.get("filter-crs"))
@@ -67,14 +84,82 @@ def request_filter(params: Mapping[str, str]) -> RequestFilter:
 def parse_filter(text: str, lang: str | None, crs: str | None) -> RequestFilter:
     """Parse ``filter`` as CQL2 text, with a message that names what is wrong."""
     if lang not in TEXT_LANGS:
-        raise FilterError(f"filter-lang {lang!r} is not supported: use cql2-text "
+        raise FilterError(f"filter-lang {quoted(lang or '')} is not supported: use cql2-text "
                           "(or POST a cql2-json body)")
     if crs is not None and crs not in SUPPORTED_CRS:
-        raise FilterError(f"filter-crs {crs!r} is not supported: use one of "
+        raise FilterError(f"filter-crs {quoted(crs)} is not supported: use one of "
                           f"{', '.join(SUPPORTED_CRS)}")
+    if len(text) > MAX_FILTER_LENGTH:
+        raise FilterError(f"filter is {len(text):,} characters long; the maximum is "
+                          f"{MAX_FILTER_LENGTH:,}")
+    if (depth := bracket_depth(text)) > MAX_FILTER_DEPTH:
+        raise FilterError(f"filter nests brackets {depth} deep; the maximum is "
+                          f"{MAX_FILTER_DEPTH}")
     try:
         node = parse_cql2_text(text)
     except Exception as exc:  # lark raises many kinds; all mean "not CQL2 text"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise FilterError(f"filter is not valid CQL2 text: {first}") from None
+        raise FilterError(f"filter is not valid CQL2 text: {first[:200]}") from None
+    try:
+        check_size(node)
+    except FilterTooComplex as exc:
+        raise FilterError(str(exc)) from None
     return RequestFilter(node, crs or CRS84)
+
+
+def parse_filter_json(body: bytes, crs: str | None) -> RequestFilter:
+    """Parse a POSTed CQL2 JSON filter, within the same limits as a CQL2 text one."""
+    if len(body) > MAX_FILTER_JSON_BYTES:
+        raise FilterError(f"the CQL2 JSON body is {len(body):,} bytes; the maximum is "
+                          f"{MAX_FILTER_JSON_BYTES:,}")
+    if crs is not None and crs not in SUPPORTED_CRS:
+        raise FilterError(f"filter-crs {quoted(crs)} is not supported: use one of "
+                          f"{', '.join(SUPPORTED_CRS)}")
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        raise FilterError("the body is not JSON: POST a CQL2 JSON filter") from None
+    if (depth := json_depth(doc)) > 2 * MAX_FILTER_DEPTH + 4:
+        raise FilterError(f"the CQL2 JSON filter nests {depth} deep; the maximum is "
+                          f"{2 * MAX_FILTER_DEPTH + 4} (objects and arrays)")
+    try:
+        node = parse_cql2_json(doc)
+    except Exception as exc:  # pygeofilter raises many kinds; all mean "not CQL2 JSON"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise FilterError(f"the body is not a valid CQL2 JSON filter: {first[:200]}") from None
+    try:
+        check_size(node)
+    except FilterTooComplex as exc:
+        raise FilterError(str(exc)) from None
+    return RequestFilter(node, crs or CRS84)
+
+
+def json_depth(doc: Any) -> int:
+    """How deep objects and arrays nest in ``doc`` (iteratively: any depth can be measured)."""
+    deepest, stack = 0, [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            items = value.values() if isinstance(value, dict) else value
+            stack += [(v, depth + 1) for v in items]
+    return deepest
+
+
+def bracket_depth(text: str) -> int:
+    """How deep round brackets nest in ``text``, outside quoted strings (checked before parsing).
+
+    Why before: the parser's tree transformer recurses once per bracket level, so a deep
+    enough nesting would fail inside it rather than with a message about the limit.
+    """
+    depth = deepest = 0
+    quoted = False
+    for ch in text:
+        if ch == "'":
+            quoted = not quoted  # '' inside a string toggles twice: still inside
+        elif not quoted and ch == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif not quoted and ch == ")":
+            depth -= 1
+    return deepest

@@ -46,6 +46,7 @@ from publisher.extract.mapping import load_mapping
 from publisher.serving import metrics
 from publisher.serving.ogcapi import cql, features
 from publisher.serving.ogcapi.filtering import current_filter
+from publisher.serving.ogcapi.limits import quoted
 from publisher.serving.publications import (
     PostGISReader,
     Publication,
@@ -230,7 +231,7 @@ class GeoPackagePublicationProvider(BaseProvider):
                 target_crs=features.target_crs(kwargs.get("crs_transform_spec")),
                 select=[], skip_geometry=False)
         if not found:
-            raise ProviderItemNotFoundError(user_msg=f"no feature {identifier!r} in this "
+            raise ProviderItemNotFoundError(user_msg=f"no feature {quoted(identifier)} in this "
                                                      "collection")
         metrics.FEATURES_SERVED.inc(1, collection=self.name_label)
         return found[0]

@@ -42,11 +42,15 @@ from publisher.serving.ogcapi.filtering import (
     current_filter,
     request_filter,
 )
+from publisher.serving.ogcapi.limits import MAX_FILTER_JSON_BYTES, items_parameter_problem
 
 LOGGER = logging.getLogger(__name__)
 
 #: Where pygeoapi is mounted in the app.
 PREFIX = "/ogc"
+#: Methods of every OGC API resource: OPTIONS is declared in the OpenAPI document pygeoapi
+#: writes (items and item paths), and answered on every resource alike.
+READ = ["GET", "OPTIONS"]
 #: Distinct origins an app without a fixed base URL keeps an API for (bounded: Host is input).
 MAX_ORIGINS = 8
 _STATIC = Path(pygeoapi.__file__).parent / "static"
@@ -91,28 +95,33 @@ class OgcApi:
         def call(fn: ApiFunction, *names: str, items: bool = False
                  ) -> Callable[[Request], Awaitable[Response]]:
             async def endpoint(request: Request) -> Response:
+                if request.method == "OPTIONS":
+                    return _options(allowed)
                 return await self._execute(request, fn, [request.path_params[n] for n in names],
                                            items=items)
+            allowed = ("GET", "HEAD", "POST", "OPTIONS") if items else ("GET", "HEAD", "OPTIONS")
             return endpoint
 
         landing = call(core_api.landing_page)
         api_routes = [
-            Route("/", landing),
-            Route("/openapi", call(core_api.openapi_)),
-            Route("/conformance", call(core_api.conformance)),
-            Route("/collections", call(core_api.describe_collections)),
+            Route("/", landing, methods=READ),
+            Route("/openapi", call(core_api.openapi_), methods=READ),
+            Route("/conformance", call(core_api.conformance), methods=READ),
+            Route("/collections", call(core_api.describe_collections), methods=READ),
             Route("/collections/{cid}/queryables",
-                  call(itemtypes_api.get_collection_queryables, "cid")),
-            Route("/collections/{cid}/schema", call(core_api.get_collection_schema, "cid")),
+                  call(itemtypes_api.get_collection_queryables, "cid"), methods=READ),
+            Route("/collections/{cid}/schema", call(core_api.get_collection_schema, "cid"),
+                  methods=READ),
             Route("/collections/{cid}/items",
                   call(itemtypes_api.get_collection_items, "cid", items=True),
-                  methods=["GET", "POST"]),
+                  methods=[*READ, "POST"]),
             Route("/collections/{cid}/items/{iid}",
-                  call(itemtypes_api.get_collection_item, "cid", "iid")),
-            Route("/collections/{cid}", call(core_api.describe_collections, "cid")),
+                  call(itemtypes_api.get_collection_item, "cid", "iid"), methods=READ),
+            Route("/collections/{cid}", call(core_api.describe_collections, "cid"),
+                  methods=READ),
             Mount("/static", StaticFiles(directory=_STATIC)),
         ]
-        return [Route(PREFIX, landing), Mount(PREFIX, routes=api_routes)]
+        return [Route(PREFIX, landing, methods=READ), Mount(PREFIX, routes=api_routes)]
 
     # -- one call ---------------------------------------------------------------------------
 
@@ -122,19 +131,27 @@ class OgcApi:
         scope = request.scope
         token = None
         q = request.query_params
-        if items and (message := _crashing_parameter(q)):
+        if items and (message := items_parameter_problem(q)):
             return problem(HTTPStatus.BAD_REQUEST, "InvalidParameterValue", message)
-        if items and any(k in q for k in OWN_PARAMS):
+        receive = request.receive
+        body = b""
+        if items and request.method == "POST":
+            body = await _bounded_body(request, MAX_FILTER_JSON_BYTES)
+            if body is None:
+                return problem(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "InvalidParameterValue",
+                               f"the body exceeds {MAX_FILTER_JSON_BYTES:,} bytes: POST a "
+                               "CQL2 JSON filter")
+            receive = _empty_body  # pygeoapi sees no body: the filter is parsed here
+        if items and (body or any(k in q for k in OWN_PARAMS)):
             try:
-                parsed = request_filter(q)
+                parsed = request_filter(q, body)
             except FilterError as exc:
                 return problem(HTTPStatus.BAD_REQUEST, "InvalidParameterValue", str(exc))
             kept = [(k, v) for k, v in q.multi_items() if k not in OWN_PARAMS]
             scope = {**request.scope, "query_string": urlencode(kept).encode()}
             token = current_filter.set(parsed)
         try:
-            api_request = await APIRequest.from_starlette(Request(scope, request.receive),
-                                                          api.locales)
+            api_request = await APIRequest.from_starlette(Request(scope, receive), api.locales)
             if not items and not api_request.is_valid():
                 headers, status, content = api.get_format_exception(api_request)
             else:
@@ -190,14 +207,28 @@ class OgcApi:
             return f"{base}?{urlencode(kept)}"
 
         matched = doc.get("numberMatched")
-        if offset > 0:
+        if (previous := _previous_offset(offset, limit, matched)) is not None:
             links.append({"type": "application/geo+json", "rel": "prev", "title": "Items (prev)",
-                          "href": href(max(0, offset - limit))})
+                          "href": href(previous)})
         if matched is not None and offset + doc.get("numberReturned", 0) < matched:
             links.append({"type": "application/geo+json", "rel": "next", "title": "Items (next)",
                           "href": href(offset + limit)})
         doc["links"] = links
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def _previous_offset(offset: int, limit: int, matched: int | None) -> int | None:
+    """Where the ``prev`` page starts, or None when there is no previous page.
+
+    A previous page must hold features: past the end (``offset >= numberMatched``) it is the
+    last full page, and with nothing matched there is none.
+    """
+    if offset <= 0 or matched == 0:
+        return None
+    previous = max(0, offset - limit)
+    if matched is not None:
+        previous = min(previous, max(0, matched - limit))
+    return previous
 
 
 def _with_metadata_links(api: API, content: str | bytes | dict) -> str:
@@ -216,12 +247,25 @@ def _with_metadata_links(api: API, content: str | bytes | dict) -> str:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
 
-def _crashing_parameter(params: Any) -> str | None:
-    """Values pygeoapi 0.21 fails on with a 500 instead of a 400 (found by fuzzing)."""
-    sortby = params.get("sortby")
-    if sortby is not None and any(t.strip("+- ") == "" for t in sortby.split(",")):
-        return f"sortby {sortby!r} has an empty property name"
-    return None
+async def _bounded_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None as soon as it exceeds ``limit`` bytes (never read whole)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _empty_body() -> dict[str, Any]:
+    """An ASGI ``receive`` of an empty body: what pygeoapi reads once we consumed the real one."""
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def _options(allowed: tuple[str, ...]) -> Response:
+    """An OPTIONS answer: which methods the resource takes (the OpenAPI document's 200)."""
+    return Response(status_code=HTTPStatus.OK, headers={"Allow": ", ".join(allowed)})
 
 
 def _to_response(headers: dict[str, str], status: int, content: Any) -> Response:

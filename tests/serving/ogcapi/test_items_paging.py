@@ -103,3 +103,22 @@ def test_deep_pages_are_the_same_as_with_an_explicit_filter(ogc, poi_meta):
                 else "POID IS NOT NULL"}).json()
             assert [f["id"] for f in fast["features"]] == [f["id"] for f in slow["features"]]
             assert fast["numberMatched"] == slow["numberMatched"]
+
+
+def test_past_the_end_prev_points_to_the_last_page_and_there_is_no_next(ogc, poi_meta):
+    total = poi_meta["features"]
+    doc = ogc.get("/collections/poi/items", params={"offset": total + 500, "limit": 10}).json()
+    assert doc["numberReturned"] == 0
+    paging = links(doc)
+    assert "next" not in paging
+    prev = parse_qs(urlsplit(paging["prev"]).query)
+    start = int(prev["offset"][0])
+    assert 0 <= start < total
+    page = ogc.get("/collections/poi/items", params={"offset": start, "limit": 10}).json()
+    assert page["numberReturned"] > 0
+
+
+def test_an_empty_result_has_neither_prev_nor_next(ogc):
+    doc = ogc.get("/collections/poi/items", params={"filter": "POSTCODE='0000'",
+                                                    "offset": 20, "limit": 10}).json()
+    assert doc["numberMatched"] == 0 and links(doc) == {}
