@@ -28,6 +28,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -35,8 +36,12 @@ from starlette.routing import BaseRoute, Route
 from publisher.downloads import routes as download_routes
 from publisher.serving import metrics
 from publisher.serving.lookup import routes as lookup_routes
+from publisher.serving.lookup.errors import Problem
+from publisher.serving.lookup.web import problem_response
 from publisher.serving.ogcapi.provider import reader_for
+from publisher.serving.ogcapi.routes import PREFIX as OGC_PREFIX
 from publisher.serving.ogcapi.routes import OgcApi
+from publisher.serving.ogcapi.routes import problem as ogc_problem
 from publisher.serving.publications import (
     PostGISReader,
     PublicationReader,
@@ -98,7 +103,8 @@ def create_app(publication_dir: Path | str | None = None, *,
         yield
 
     app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={PublicationUnreadable: _publication_unreadable})
+                    exception_handlers={PublicationUnreadable: _publication_unreadable,
+                                        HTTPException: _http_error})
     app.add_middleware(metrics.MetricsMiddleware)
     app.state.reader = reader
     app.state.ogc = ogc
@@ -127,6 +133,43 @@ async def _publication_unreadable(request: Request, exc: Exception) -> Response:
                         status_code=HTTPStatus.SERVICE_UNAVAILABLE,
                         media_type="application/problem+json",
                         headers={"Retry-After": "30"})
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404/405/… as JSON, never plain text: in each surface's error shape.
+
+    Under ``/ogc`` the OGC API's exception JSON (OGC API Features Part 1 §7.5, as pygeoapi
+    writes it); everywhere else RFC 7807 problem JSON, the lookup's and the viewer's shape.
+    """
+    assert isinstance(exc, HTTPException)
+    status = HTTPStatus(exc.status_code)
+    headers = dict(exc.headers or {})
+    if request.url.path == OGC_PREFIX or request.url.path.startswith(OGC_PREFIX + "/"):
+        code = {HTTPStatus.NOT_FOUND: "NotFound",
+                HTTPStatus.METHOD_NOT_ALLOWED: "OperationNotSupported"}.get(status,
+                                                                          "InvalidRequest")
+        detail = _describe(status, request, headers)
+        if status == HTTPStatus.NOT_FOUND:
+            detail += f": start at {OGC_PREFIX} (the landing page) or see {OGC_PREFIX}/openapi"
+        response: Response = ogc_problem(status, code, detail)
+    else:
+        response = problem_response(Problem(status.phrase.lower().replace(" ", "-"),
+                                            status.phrase, _describe(status, request, headers),
+                                            status=status), request)
+    response.headers.update(headers)
+    return response
+
+
+def _describe(status: HTTPStatus, request: Request, headers: dict[str, str]) -> str:
+    """What went wrong, naming the path (bounded, escaped) and, for a 405, what is allowed."""
+    path = request.url.path
+    shown = repr(path if len(path) <= 120 else path[:120] + "…")
+    if status == HTTPStatus.NOT_FOUND:
+        return f"no resource at {shown}"
+    if status == HTTPStatus.METHOD_NOT_ALLOWED:
+        return (f"{request.method[:20]!r} is not allowed on {shown}; allowed: "
+                f"{headers.get('allow', headers.get('Allow', 'GET'))}")
+    return f"{status.phrase} at {shown}"
 
 
 def create_app_from_env() -> Starlette:

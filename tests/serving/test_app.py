@@ -110,3 +110,19 @@ def test_the_address_index_is_built_at_start_up_not_on_the_first_search(publicat
         while run_id not in address._CACHE:
             assert time.monotonic() < deadline, "address index not warmed"
             time.sleep(0.05)
+
+
+@pytest.mark.parametrize("path", ["/nope", "/api/v1/nope", "/downloads/../../etc/passwd",
+                                  "/%00"])
+def test_an_unmatched_path_outside_the_ogc_api_is_a_problem_json_404(base, path):
+    r = httpx.get(f"{base}{path}")
+    assert r.status_code == 404
+    assert r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert body["status"] == 404 and "no resource" in body["detail"]
+
+
+def test_a_wrong_method_outside_the_ogc_api_is_a_problem_json_405_with_allow(base):
+    r = httpx.delete(f"{base}/health")
+    assert r.status_code == 405 and "GET" in r.headers["allow"]
+    assert r.headers["content-type"] == "application/problem+json"

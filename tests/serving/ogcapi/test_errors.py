@@ -55,3 +55,29 @@ NAMES = st.sampled_from(["bbox", "bbox-crs", "crs", "limit", "offset", "filter",
 def test_no_query_parameters_make_the_server_fail(ogc_base, params, collection):
     r = httpx.get(f"{ogc_base}/ogc/collections/{collection}/items", params=params, timeout=30)
     assert r.status_code < 500, (params, r.text[:300])
+
+
+@pytest.mark.parametrize("path", ["/nope", "/collections/poi/nope", "/collections/poi/items/x/y",
+                                  "/static/nope.css", "/%00", "/collections/poi/items/a/b/c"])
+def test_an_unmatched_ogc_path_is_a_json_404_like_every_other_ogc_api_error(ogc, path):
+    r = ogc.get(path)
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/json")
+    body = r.json()
+    assert body["code"] == "NotFound" and "no resource" in body["description"]
+
+
+def test_an_unsupported_method_is_a_json_405_with_allow(ogc):
+    r = ogc.delete("/collections")
+    assert r.status_code == 405 and "GET" in r.headers["allow"]
+    assert r.json()["code"] == "OperationNotSupported"
+
+
+def test_options_declared_in_the_openapi_document_is_answered_with_allow(ogc):
+    doc = ogc.get("/openapi", params={"f": "json"}).json()
+    declared = [path for path, item in doc["paths"].items() if "options" in item]
+    assert declared
+    for path in declared:
+        r = ogc.options(path.replace("{featureId}", "x"))
+        assert r.status_code == 200, (path, r.text)
+        assert {"GET", "OPTIONS"} <= {m.strip() for m in r.headers["allow"].split(",")}
