@@ -97,10 +97,12 @@ _PATHS: dict[str, Any] = {
              "description": "Free-text address: street and number, optional box ('bus', "
                             "'bte' or '/'), optional postcode and municipality. Case and "
                             "accents do not matter.",
-             "schema": {"type": "string"}, "example": "Kerkstraat 12 bus 3, 9000 Gent"},
+             "schema": {"type": "string", "maxLength": 200},
+             "example": "Kerkstraat 12 bus 3, 9000 Gent"},
             {"name": "adresid", "in": "query", "required": False,
-             "description": "Identifier of the address in the Flemish address register.",
-             "schema": {"type": "string"}},
+             "description": "Identifier of the address in the Flemish address register "
+                            "(its numeric objectId).",
+             "schema": {"type": "string", "pattern": "^[0-9]{1,20}$"}, "example": "2000100"},
         ],
         "responses": {
             "200": {"description": "The facts (possibly none) at that parcel or address.",

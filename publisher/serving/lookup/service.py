@@ -11,6 +11,7 @@ an error. Only allow-listed publication columns are read, so nothing personal ca
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,6 +25,11 @@ PRODUCTS = ("Conformiteitsattest", "VlaamseInventarisOngeschikteOnbewoonbareWoni
             "RegisterHerstelvorderingen")
 SOURCE = "Wonen-Vlaanderen"
 PARAMETERS = ("capakey", "adres", "adresid")
+#: An address-register id: the register's objectId, a positive integer (at most 20 digits).
+ADRESID_PATTERN = re.compile("[0-9]{1,20}")
+#: Longest free-text address: the longest Flemish street name is ~60 characters; with number,
+#: box, postcode and municipality 200 is ample, and it bounds the parser's work.
+MAX_ADDRESS_LENGTH = 200
 #: Where the OGC API serves one feature (another engineer's routes; we only link to them).
 ITEM_PATH = "/ogc/collections/poi/items/{poid}"
 
@@ -62,6 +68,28 @@ def check_capakey(value: str) -> str:
                       parameter="capakey", format=CAPAKEY_FORMAT,
                       pattern="^[0-9]{5}[A-Z][0-9]{4}/[0-9]{2}[A-Z_0][0-9]{3}$",
                       example="11004A0479/00N000") from None
+
+
+def check_adresid(value: str) -> str:
+    """The address-register id as given, or a 400 that states its form (digits only).
+
+    Why check: an id that cannot exist must say so, not answer "no facts here" (issue 11).
+    """
+    if not ADRESID_PATTERN.fullmatch(value):
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        raise Problem("invalid-adresid", "Ongeldig adresid",
+                      f"invalid adresid {shown!r}: expected the numeric identifier of the "
+                      "address in the Flemish address register, e.g. 2000100",
+                      parameter="adresid", pattern=ADRESID_PATTERN.pattern, example="2000100")
+    return value
+
+
+def check_address(value: str) -> str:
+    """The free-text address, or a 400 when it is longer than any address can be."""
+    if len(value) > MAX_ADDRESS_LENGTH:
+        raise bad_parameter("adres", f"address is {len(value):,} characters long; the maximum "
+                            f"is {MAX_ADDRESS_LENGTH}", maxLength=MAX_ADDRESS_LENGTH)
+    return value
 
 
 def _rows_by_capakey(pub: Publication, capakey: str) -> list[tuple]:
@@ -137,6 +165,10 @@ def lookup(pub: Publication | None, params: Sequence[tuple[str, str]],
     name, value = query_parameter(params)
     if name == "capakey":
         value = check_capakey(value)
+    elif name == "adresid":
+        value = check_adresid(value)
+    else:
+        value = check_address(value)
     if pub is None:
         raise no_publication()
     if name == "capakey":

@@ -56,3 +56,23 @@ def test_no_publication_yet_is_a_503_problem(serve, tmp_path):
     with serve(app) as url:
         r = httpx.get(f"{url}{PATH}", params={"capakey": "11004A0479/00N000"})
     _problem(r, 503)
+
+
+@pytest.mark.parametrize("bad", ["abc", "12a", "-5", "1.5", "1" * 21, "２"])
+def test_a_malformed_adresid_is_a_400_naming_the_value(demo_url, bad):
+    body = _problem(httpx.get(f"{demo_url}{PATH}", params={"adresid": bad}))
+    assert body["parameter"] == "adresid" and body["type"].endswith("invalid-adresid")
+    assert repr(bad) in body["detail"] and body["pattern"]
+
+
+def test_a_well_formed_unknown_adresid_is_an_empty_answer_not_an_error(demo_url):
+    r = httpx.get(f"{demo_url}{PATH}", params={"adresid": "99999999999"})
+    assert r.status_code == 200 and r.json()["aantal"] == 0
+
+
+def test_an_address_longer_than_the_maximum_is_a_400_naming_the_limit(demo_url):
+    from publisher.serving.lookup.service import MAX_ADDRESS_LENGTH
+
+    body = _problem(httpx.get(f"{demo_url}{PATH}",
+                              params={"adres": "Kerkstraat 1 " + "x" * MAX_ADDRESS_LENGTH}))
+    assert body["parameter"] == "adres" and str(MAX_ADDRESS_LENGTH) in body["detail"]
