@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from publisher.serving.wfs.settings import COUNT_DEFAULT
+
 from .conftest import NS, assert_valid
 
 
@@ -88,3 +90,11 @@ def test_capabilities_by_post(client):
     response = client.post("/wfs", content=body, headers={"Content-Type": "text/xml"})
     assert response.status_code == 200
     assert_valid(response.content)
+
+
+def test_count_default_is_also_declared_in_the_getfeature_operation_for_gdal(client):
+    """GDAL reads CountDefault only from the GetFeature operation's constraints."""
+    root = caps(client)  # schema-valid with the constraint in the operation
+    assert root.xpath("//ows:Operation[@name='GetFeature']/ows:Constraint"
+                      "[@name='CountDefault']/ows:DefaultValue/text()",
+                      namespaces=NS) == [str(COUNT_DEFAULT)]

@@ -11,6 +11,7 @@ import pytest
 from pyproj import Transformer
 
 from publisher.extract.mapping import load_mapping
+from publisher.serving.wfs.settings import COUNT_DEFAULT
 
 pytestmark = pytest.mark.skipif(shutil.which("ogr2ogr") is None, reason="gdal-bin missing")
 FIELDS = load_mapping("poi").names
@@ -82,3 +83,18 @@ def test_layer_in_wgs84_lands_where_lambert_puts_it(tmp_path, server, poi_db, sr
     # GDAL stores lon/lat (GIS order) in the GeoPackage whichever axis order the server used
     assert np.allclose(np.array([got[k] for k in keys]), np.column_stack([lon, lat]),
                        atol=1e-6)
+
+
+def test_gdal_pages_by_count_default_not_by_its_own_100(tmp_path, server, poi_db):
+    """GDAL reads CountDefault from the GetFeature operation: one page, not one per 100."""
+    out = tmp_path / "paged.gpkg"
+    result = subprocess.run(["ogr2ogr", "-f", "GPKG", str(out), f"WFS:{server}", "POI:POI",
+                             "--debug", "on"], capture_output=True, text=True, timeout=120,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert f"Paging support with page size {COUNT_DEFAULT}" in result.stderr
+    fetches = [line for line in result.stderr.splitlines()
+               if line.startswith("VSICURL: Start download") and "GetFeature" in line]
+    (total,) = poi_db.execute("SELECT count(*) FROM poi").fetchone()
+    assert 100 < total <= COUNT_DEFAULT  # GDAL's own page of 100 would take several
+    assert len(fetches) == 1, fetches

@@ -105,8 +105,11 @@ def capabilities(url: str, types: list[tuple[FeatureType, list[float] | None]]) 
                    + _parameter("AcceptFormats", ("text/xml",))),
         _operation("DescribeFeatureType", url, _parameter("outputFormat",
                                                           ("application/gml+xml; version=3.2",))),
+        # GDAL reads CountDefault only here (GeoServer declares it in both places): without
+        # it GDAL pages by 100 instead of COUNT_DEFAULT. OWS 1.1: Parameters, then Constraints.
         _operation("GetFeature", url, _parameter("outputFormat", OUTPUT_FORMATS)
-                   + _parameter("resultType", ("results", "hits"))),
+                   + _parameter("resultType", ("results", "hits"))
+                   + _constraint("CountDefault", COUNT_DEFAULT)),
         _operation("GetPropertyValue", url,
                    _parameter("outputFormat", ("application/gml+xml; version=3.2",))
                    + _parameter("resultType", ("results", "hits"))),
