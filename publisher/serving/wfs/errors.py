@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from xml.sax.saxutils import escape, quoteattr
 
-from publisher.serving.wfs.settings import MAX_ECHO_CHARS
+from publisher.serving.wfs.settings import MAX_ECHO_CHARS, RETRY_AFTER_SECONDS
 
 OWS_NS = "http://www.opengis.net/ows/1.1"
 OWS_XSD = "http://schemas.opengis.net/ows/1.1.0/owsExceptionReport.xsd"
@@ -22,6 +22,8 @@ class WFSError(Exception):
 
     code = "NoApplicableCode"
     status = 400
+    #: HTTP headers to send with the report (Retry-After on a 503).
+    headers: dict[str, str] = {}  # noqa: RUF012 (read-only default, replaced, not mutated)
 
     def __init__(self, message: str, locator: str | None = None) -> None:
         super().__init__(message)
@@ -77,6 +79,11 @@ class ServiceUnavailable(WFSError):
 
     code = "NoApplicableCode"
     status = 503
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}  # noqa: RUF012 (read-only)
+
+
+class TimeBudgetExceeded(ServiceUnavailable):
+    """The request used up settings.TIME_BUDGET_SECONDS before its first byte."""
 
 
 class RequestTooLarge(WFSError):

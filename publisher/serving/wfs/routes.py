@@ -8,6 +8,7 @@ This is the one boundary where :class:`~publisher.serving.wfs.errors.WFSError` b
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
@@ -27,7 +28,7 @@ from publisher.serving.wfs.operations import dispatch
 from publisher.serving.wfs.parsers.kvp import normalise
 from publisher.serving.wfs.parsers.xml import xml_to_kvp
 from publisher.serving.wfs.response import Response
-from publisher.serving.wfs.settings import MAX_BODY_BYTES, MAX_URL_BYTES
+from publisher.serving.wfs.settings import MAX_BODY_BYTES, MAX_URL_BYTES, TIME_BUDGET_SECONDS
 
 log = logging.getLogger(__name__)
 EXCEPTION_MEDIA_TYPE = "application/xml; charset=utf-8"
@@ -82,17 +83,24 @@ def _send(response: Response) -> HTTPResponse:
 
 
 def _error(error: WFSError) -> HTTPResponse:
-    return HTTPResponse(exception_report(error), error.status,
+    return HTTPResponse(exception_report(error), error.status, headers=error.headers,
                         media_type=EXCEPTION_MEDIA_TYPE)
 
 
-def routes(reader: PublicationReader) -> list[BaseRoute]:
-    """The ``/wfs`` route (GET KVP and POST XML or form) serving ``reader``'s publications."""
+def routes(reader: PublicationReader,
+           time_budget: float = TIME_BUDGET_SECONDS) -> list[BaseRoute]:
+    """The ``/wfs`` route (GET KVP and POST XML or form) serving ``reader``'s publications.
+
+    ``time_budget`` (seconds, settings.TIME_BUDGET_SECONDS) bounds each request's work
+    before its first byte; past it the answer is 503 with Retry-After.
+    """
 
     async def wfs(request: Request) -> HTTPResponse:
+        deadline = time.monotonic() + time_budget
         try:
             kvp = await _kvp(request)
-            response = await run_in_threadpool(dispatch, kvp, reader, service_url(request))
+            response = await run_in_threadpool(dispatch, kvp, reader, service_url(request),
+                                               deadline)
         except WFSError as exc:
             return _error(exc)
         except Exception:

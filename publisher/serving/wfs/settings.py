@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 #: Features per page when the client gives no COUNT, and the cap on COUNT. Advertised as
 #: ``CountDefault`` like the GeoServer service we replace, so QGIS/GDAL page by it.
 COUNT_DEFAULT = 10_000
@@ -47,6 +49,13 @@ CLIP_MARGIN_DEGREES = 5.0
 #: Most vertices added when densifying a filter geometry before transforming it to Lambert 72
 #: (edges curve there). 1,000 per 5° edge is ~0.005° apart: a few mm of sagitta.
 MAX_DENSIFY_POINTS = 4_000
+#: Seconds a GetFeature may spend before its first byte (parsing, the exact count, the first
+#: page's query) before it is abandoned with 503 + Retry-After instead of holding a worker.
+#: Once streaming has started the status is sent, so the budget covers that part only.
+#: Environment variable VLOK_WFS_TIME_BUDGET overrides it.
+TIME_BUDGET_SECONDS = float(os.environ.get("VLOK_WFS_TIME_BUDGET", "30"))
+#: Retry-After (seconds) sent with a 503: long enough for a publication switch or a burst.
+RETRY_AFTER_SECONDS = 30
 SERVICE_TITLE = "Woningkwaliteit Vlaanderen (VLOK): publieke feiten"
 SERVICE_ABSTRACT = (
     "Points of interest for the public housing-quality facts of Flanders (conformity "

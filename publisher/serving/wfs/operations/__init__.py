@@ -15,8 +15,11 @@ from publisher.serving.wfs.parsers import kvp as parse
 from publisher.serving.wfs.response import Response
 
 
-def dispatch(kvp: dict[str, str], reader: PublicationReader, service_url: str) -> Response:
+def dispatch(kvp: dict[str, str], reader: PublicationReader, service_url: str,
+             deadline: float | None = None) -> Response:
     """Validate ``kvp`` (upper-case keys) and run the operation it names.
+
+    ``deadline`` (``time.monotonic()``) is the time budget of the work before the first byte.
 
     Raises
     ------
@@ -36,4 +39,4 @@ def dispatch(kvp: dict[str, str], reader: PublicationReader, service_url: str) -
     if op == "DescribeStoredQueries":
         return describe_stored_queries(parse.describe_stored_queries(kvp))
     request = parse.get_feature(kvp, value_reference=op == "GetPropertyValue")
-    return get_feature(request, reader, service_url)
+    return get_feature(request, reader, service_url, deadline)

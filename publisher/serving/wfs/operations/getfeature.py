@@ -8,6 +8,7 @@ stream ends (or is abandoned by the client).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,7 @@ from publisher.serving.wfs.errors import (
     InvalidParameterValue,
     NotFound,
     ServiceUnavailable,
+    TimeBudgetExceeded,
 )
 from publisher.serving.wfs.output import csv, geojson, gml
 from publisher.serving.wfs.output.page import Page
@@ -47,11 +49,17 @@ def _closing(body: Iterator[bytes], db: Any) -> Iterator[bytes]:
         db.close()
 
 
-def get_feature(req: GetFeature, reader: PublicationReader, service_url: str) -> Response:
+def get_feature(req: GetFeature, reader: PublicationReader, service_url: str,
+                deadline: float | None = None) -> Response:
     """Evaluate ``req`` against the current publication of its feature type.
+
+    ``deadline`` (``time.monotonic()``) bounds the work before the first byte: the count
+    is interrupted past it (SQLite; PostGIS statements keep their own timeout).
 
     Raises
     ------
+    TimeBudgetExceeded
+        When the count ran past ``deadline``.
     ServiceUnavailable
         Before the first publication.
     NotFound
@@ -74,10 +82,18 @@ def get_feature(req: GetFeature, reader: PublicationReader, service_url: str) ->
         db = backend.connect(pub, where, ft)
     except backend.UNAVAILABLE_ERRORS as exc:
         raise ServiceUnavailable(f"{ft.name} cannot be read now; retry later") from exc
+    budget = getattr(backend, "set_deadline", None)
+    if budget is not None:
+        budget(db, deadline)
     try:
         matched = backend.count(db, pub, ft, where)
+        if budget is not None:
+            budget(db, None)  # the status goes out with the first byte: stream unbudgeted
     except backend.QUERY_ERRORS as exc:
         db.close()
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeBudgetExceeded("the request ran out of its time budget; narrow the "
+                                     "filter or retry later") from exc
         raise InvalidParameterValue("the filter cannot be evaluated (too complex)",
                                     "filter") from exc
     except backend.UNAVAILABLE_ERRORS as exc:

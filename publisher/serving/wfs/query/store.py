@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 import struct
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from types import ModuleType
 from typing import Any
@@ -65,6 +66,19 @@ def connect(pub: Publication, where: Where, ft: FeatureType) -> sqlite3.Connecti
                 return int(tests[index](shapely.from_wkb(wkb_of(blob))))
         db.create_function("wfs_spatial", 2, spatial, deterministic=True)
     return db
+
+
+def set_deadline(db: sqlite3.Connection, deadline: float | None) -> None:
+    """Abort this connection's statements once ``time.monotonic()`` passes ``deadline``.
+
+    SQLite calls the handler every few thousand VM steps, so even a full scan with a
+    Python spatial test stops within milliseconds of the deadline (``OperationalError:
+    interrupted``); None removes the handler.
+    """
+    if deadline is None:
+        db.set_progress_handler(None, 0)
+        return
+    db.set_progress_handler(lambda: int(time.monotonic() > deadline), 5_000)
 
 
 def count(db: sqlite3.Connection, pub: Publication, ft: FeatureType, where: Where) -> int:
