@@ -15,6 +15,10 @@ from typing import Any
 
 import yaml
 
+from publisher.serving.ogcapi.crs import SUPPORTED_CRS
+from publisher.serving.ogcapi.limits import MAX_FILTER_LENGTH
+from publisher.serving.ogcapi.openapi_local import describe_answers, localize
+
 #: The template shipped with the product.
 TEMPLATE = Path(__file__).resolve().parents[3] / "pygeoapi-config.yml"
 #: Our provider's dotted path: the providers whose ``data`` is the publication directory.
@@ -61,12 +65,13 @@ def _source(publication: str | os.PathLike[str]) -> str:
 
 #: Part 3 parameters of every items path (pygeoapi 0.21 does not declare them).
 FILTER_PARAMETERS = (
-    {"name": "filter", "in": "query", "required": False, "schema": {"type": "string"},
+    {"name": "filter", "in": "query", "required": False,
+     "schema": {"type": "string", "minLength": 1, "maxLength": MAX_FILTER_LENGTH},
      "description": "CQL2 text filter over the queryables, e.g. PRODUCT='Conformiteitsattest'."},
     {"name": "filter-lang", "in": "query", "required": False,
      "schema": {"type": "string", "enum": ["cql2-text"], "default": "cql2-text"}},
     {"name": "filter-crs", "in": "query", "required": False,
-     "schema": {"type": "string", "format": "uri"},
+     "schema": {"type": "string", "format": "uri", "enum": list(SUPPORTED_CRS)},
      "description": "CRS of geometry literals in the filter (default CRS84)."},
 )
 
@@ -74,9 +79,10 @@ FILTER_PARAMETERS = (
 def build_openapi(config: dict[str, Any]) -> dict[str, Any]:
     """Pygeoapi's OpenAPI 3.0 document for ``config``, limit default and maximum included.
 
-    Two corrections so the document describes exactly what is served: the Part 3 filter
-    parameters are added to every items path, and the process-job paths pygeoapi always lists
-    are dropped (we mount no processes).
+    Corrections so the document describes exactly what is served: the Part 3 filter
+    parameters are added to every items path, the process-job paths pygeoapi always lists
+    are dropped (we mount no processes), the answers it misdescribes are declared as served,
+    and it is self-contained (:mod:`.openapi_local`: no ``$ref`` leaves the document).
     """
     from pygeoapi.openapi import get_oas
 
@@ -86,4 +92,4 @@ def build_openapi(config: dict[str, Any]) -> dict[str, Any]:
     for path, item in doc["paths"].items():
         if path.endswith("/items") and "get" in item:
             item["get"]["parameters"].extend(copy.deepcopy(list(FILTER_PARAMETERS)))
-    return doc
+    return localize(describe_answers(doc))
