@@ -58,7 +58,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.base_url:
         os.environ["VLOK_BASE_URL"] = args.base_url
     _Gunicorn({"bind": f"{args.host}:{args.port}", "workers": args.workers,
-               "worker_class": "uvicorn_worker.UvicornWorker", "accesslog": None,
+               "worker_class": "publisher.serving.protocol.JsonErrorWorker", "accesslog": None,
                "graceful_timeout": 10, "timeout": 60}).run()
     return 0
 
