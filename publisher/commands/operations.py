@@ -32,13 +32,16 @@ from publisher.store.dossiers import (
 )
 from publisher.store.identifiers import validate_capakey
 from publisher.store.records import Unit
-from publisher.store.vocabulary import DecisionKind, Issuer, RemovalReason
+from publisher.store.vocabulary import CertificateStatus, DecisionKind, Issuer, RemovalReason
 
 DECISIONS = {"ongeschikt": DecisionKind.ONGESCHIKT, "onbewoonbaar": DecisionKind.ONBEWOONBAAR,
              "overbewoond": DecisionKind.OVERBEWOOND, "ngw": DecisionKind.ONBEWOONBAAR_NGW}
 REMOVALS = {"gesloopt": RemovalReason.GESLOOPT, "overname": RemovalReason.OVERNAME_OUDE_GEGEVENS,
             "opgeheven": RemovalReason.BESLUIT_OPGEHEVEN}
 ISSUERS = {"burgemeester": Issuer.BURGEMEESTER, "wonen": Issuer.WONEN_VLAANDEREN}
+DRAFT_STATUSES = {"opmaak": CertificateStatus.IN_OPMAAK,
+                  "ondertekening": CertificateStatus.TER_ONDERTEKENING,
+                  "te-versturen": CertificateStatus.TE_VERSTUREN}
 
 UnitOp = Callable[[Unit, argparse.Namespace, Session], Unit]
 
@@ -66,7 +69,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--decision", required=True, type=int, help="decision id")
     p = unit_op("remove", "remove from VIVOO for a reason other than a CA", _remove)
     p.add_argument("--reason", required=True, choices=REMOVALS)
-    unit_op("demolish", "record a demolished unit", lambda u, a, s: ops.demolish(u, a.date))
+    unit_op("demolish", "record a demolished unit",
+            lambda u, a, s: ops.demolish(u, a.date, ids=StoreIds(s)))
+    unit_op("works", "record very large works (zeer ingrijpende werken)",
+            lambda u, a, s: ops.major_works(u, a.date, ids=StoreIds(s)))
+    p = unit_op("draft-ca", "make a CA that is not sent yet", _draft_ca)
+    p.add_argument("--status", choices=DRAFT_STATUSES, default="opmaak")
+    p = unit_op("send-ca", "send a drafted or signed CA", _send_ca)
+    p.add_argument("--certificate", required=True, type=int, help="certificate id")
+    unit_op("refuse-ca", "refuse a CA (the only outcome for an ODK room)",
+            lambda u, a, s: ops.refuse_ca(u, a.date, issuer=Issuer.BURGEMEESTER,
+                                          ids=StoreIds(s)))
     p = unit_op("withdraw-ca", "withdraw a CA", _withdraw)
     p.add_argument("--certificate", required=True, type=int, help="certificate id")
     unit_op("odk", "establish an unlicensed domicile room",
@@ -117,8 +130,9 @@ def _run_unit_op(args: argparse.Namespace, settings: Settings, fn: UnitOp) -> in
         unit = fn(load_unit(session, args.unit), args, session)
         save_unit(session, unit)
         session.commit()
+        policies = load_policies(session, niscode_of_unit(session, unit))
     print(json.dumps({"unit": unit.reference, "as_of": str(args.date),
-                      "Conformiteitsattest": has_valid_ca(unit, args.date),
+                      "Conformiteitsattest": has_valid_ca(unit, args.date, policies),
                       "VlaamseInventarisOngeschikteOnbewoonbareWoningen":
                           is_on_inventory(unit, args.date)}))
     return 0
@@ -128,6 +142,16 @@ def _issue_ca(unit: Unit, args: argparse.Namespace, session: Session) -> Unit:
     years = validity_years_for(load_policies(session, niscode_of_unit(session, unit)), args.date)
     return ops.issue_ca(unit, args.date, issuer=ISSUERS[args.issuer], validity_years=years,
                         ids=StoreIds(session), sent_date=args.sent)
+
+
+def _draft_ca(unit: Unit, args: argparse.Namespace, session: Session) -> Unit:
+    years = validity_years_for(load_policies(session, niscode_of_unit(session, unit)), args.date)
+    return ops.draft_ca(unit, args.date, issuer=Issuer.BURGEMEESTER, validity_years=years,
+                        ids=StoreIds(session), status=DRAFT_STATUSES[args.status])
+
+
+def _send_ca(unit: Unit, args: argparse.Namespace, session: Session) -> Unit:
+    return ops.send_ca(unit, args.certificate, args.date)
 
 
 def _decide(unit: Unit, args: argparse.Namespace, session: Session) -> Unit:
@@ -140,7 +164,8 @@ def _annul(unit: Unit, args: argparse.Namespace, session: Session) -> Unit:
 
 
 def _remove(unit: Unit, args: argparse.Namespace, session: Session) -> Unit:
-    return ops.remove_from_inventory(unit, args.date, REMOVALS[args.reason])
+    return ops.remove_from_inventory(unit, args.date, REMOVALS[args.reason],
+                                     ids=StoreIds(session))
 
 
 def _withdraw(unit: Unit, args: argparse.Namespace, session: Session) -> Unit:

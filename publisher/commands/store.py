@@ -34,38 +34,34 @@ def upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def show_flags(args: argparse.Namespace, settings: Settings) -> int:
-    """Print the flags of one unit, or the totals, as JSON."""
-    from sqlalchemy import select
+    """Print one unit's flags with the facts that made them, or the totals, as JSON."""
     from sqlalchemy.orm import Session
 
+    from publisher.extract.poi import extract_poi
     from publisher.rules import has_open_claim, has_valid_ca, is_on_inventory
-    from publisher.store import models as m
-    from publisher.store.dossiers import iter_units, load_unit
-    from publisher.store.records import Claim
+    from publisher.rules.explain import explain_ca, explain_claims, explain_inventory
+    from publisher.store.dossiers import load_claims, load_policies, load_unit
 
     on = args.as_of or brussels_today(settings)
     engine = engine_for(args, settings)
     if args.unit:
         with Session(engine) as session:
             unit = load_unit(session, args.unit)
-        print(json.dumps({"unit": unit.reference, "as_of": str(on),
-                          "Conformiteitsattest": has_valid_ca(unit, on),
-                          "VlaamseInventarisOngeschikteOnbewoonbareWoningen":
-                              is_on_inventory(unit, on)}))
+            policies = load_policies(session, unit.niscode) if unit.niscode else []
+            claims = load_claims(session, unit.building_id)
+        print(json.dumps({
+            "unit": unit.reference, "as_of": str(on),
+            "Conformiteitsattest": has_valid_ca(unit, on, policies),
+            "VlaamseInventarisOngeschikteOnbewoonbareWoningen": is_on_inventory(unit, on),
+            "RegisterHerstelvorderingen": has_open_claim(claims, on),
+            "why": {"Conformiteitsattest": explain_ca(unit, on, policies),
+                    "VlaamseInventarisOngeschikteOnbewoonbareWoningen":
+                        explain_inventory(unit, on),
+                    "RegisterHerstelvorderingen": explain_claims(claims, on)},
+        }, ensure_ascii=False, indent=2))
         return 0
     with engine.connect() as conn:
-        cas = vivoo = units = 0
-        for unit in iter_units(conn):
-            units += 1
-            cas += has_valid_ca(unit, on)
-            vivoo += is_on_inventory(unit, on)
-        claims: dict[int, list[Claim]] = {}
-        for row in conn.execute(select(m.RestorationClaim.id, m.RestorationClaim.building_id,
-                                       m.RestorationClaim.filed_date,
-                                       m.RestorationClaim.repair_confirmed_date)):
-            claims.setdefault(row.building_id, []).append(Claim(*row))
-    open_claims = sum(has_open_claim(c, on) for c in claims.values())
-    print(json.dumps({"as_of": str(on), "units": units, "Conformiteitsattest": cas,
-                      "VlaamseInventarisOngeschikteOnbewoonbareWoningen": vivoo,
-                      "RegisterHerstelvorderingen": open_claims}))
+        extraction = extract_poi(conn, on)
+    print(json.dumps({"as_of": str(on), **extraction.counts(),
+                      "quarantined": len(extraction.quarantined)}))
     return 0

@@ -19,18 +19,25 @@ from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import LargeBinary, func, select, type_coerce
+from sqlalchemy import LargeBinary, String, func, select, type_coerce
 from sqlalchemy.engine import Connection
 
+from publisher.extract.histories import (
+    CA,
+    IMPOSSIBLE,
+    VIVOO,
+    BadRow,
+    as_date,
+    opt_date,
+    read_histories,
+)
+from publisher.extract.histories import read_policies as _read_policies
 from publisher.extract.mapping import Mapping, load_mapping
 from publisher.rules import has_open_claim, has_valid_ca, is_on_inventory
 from publisher.store import models as m
-from publisher.store.dossiers import iter_units
 from publisher.store.identifiers import is_capakey
-from publisher.store.records import Claim, Unit
+from publisher.store.records import Claim
 
-CA = "Conformiteitsattest"
-VIVOO = "VlaamseInventarisOngeschikteOnbewoonbareWoningen"
 HV = "RegisterHerstelvorderingen"
 PRODUCTS = (CA, VIVOO, HV)
 CHUNK = 5000
@@ -73,11 +80,16 @@ def extract_poi(conn: Connection, as_of: date, mapping: Mapping | None = None) -
     mapping = mapping or load_mapping("poi")
     quarantine: list[Quarantined] = []
     candidates: list[tuple[str, str, int, int]] = []  # product, reference, address, building
-    for unit in iter_units(conn, 50000, decisions=False, only_with_history=True):
-        bad = _impossible_dates(unit)
-        for product, flag in ((CA, has_valid_ca), (VIVOO, is_on_inventory)):
-            if product in bad:
-                quarantine.append(Quarantined(product, unit.reference, bad[product]))
+    policies = _read_policies(conn)
+    for history in read_histories(conn, 50000):
+        unit = history.unit
+        quarantine += [Quarantined(CA, unit.reference, why) for why in history.dropped]
+        flags = ((CA, lambda u, d: has_valid_ca(u, d, policies.get(u.niscode, ()))),
+                 (VIVOO, is_on_inventory))
+        for product, flag in flags:
+            if product in history.withheld:
+                quarantine.append(Quarantined(product, unit.reference,
+                                              history.withheld[product]))
             elif flag(unit, as_of):
                 candidates.append((product, unit.reference, unit.address_id, unit.building_id))
     candidates += _claim_candidates(conn, as_of, quarantine)
@@ -110,7 +122,14 @@ def extract_poi(conn: Connection, as_of: date, mapping: Mapping | None = None) -
             **{f"product.{k}": v for k, v in spec.items()},
             **{f"address.{k}": v for k, v in address.items()},
         }
-        rows.append({f.name: sources[f.source] for f in mapping.fields})
+        row = {f.name: sources[f.source] for f in mapping.fields}
+        too_long = next((f for f in mapping.fields if f.width and isinstance(row[f.name], str)
+                         and len(row[f.name]) > f.width), None)
+        if too_long:
+            quarantine.append(Quarantined(product, reference, f"{too_long.name} longer than "
+                                          f"{too_long.width} characters"))
+            continue
+        rows.append(row)
         positions.append((address["x"], address["y"]))
         parcel_rows += [(rows[-1]["POID"], k) for k in keys]
     order = sorted(range(len(rows)), key=lambda i: _sort_key(rows[i]))
@@ -128,48 +147,49 @@ def _sort_key(row: dict[str, Any]) -> tuple:
             row["STRAAT"] or "", int(digits or 0), number, row["BUSNUMMER"] or "", row["POID"])
 
 
-def _impossible_dates(unit: Unit) -> dict[str, str]:
-    """Which products of ``unit`` rest on rows with dates that cannot be (and why)."""
-    bad = {}
-    for ca in unit.certificates:
-        if ca.expires_on <= ca.ca_date or not 1 <= ca.validity_years <= 10:
-            bad[CA] = f"certificate {ca.id}: validity ends {ca.expires_on}, not after its date"
-        elif ca.lapse_date and ca.lapse_date < ca.ca_date:
-            bad[CA] = f"certificate {ca.id}: lapses {ca.lapse_date}, before its date"
-        elif ca.sent_date and ca.sent_date < ca.ca_date:
-            bad[CA] = f"certificate {ca.id}: sent {ca.sent_date}, before its date"
-    for e in unit.entries:
-        if e.removal_date and e.removal_date < e.entry_date:
-            bad[VIVOO] = f"inventory entry {e.id}: removed {e.removal_date}, before entry"
-    return {p: f"impossible dates ({why})" for p, why in bad.items()}
-
-
 def _claim_candidates(conn: Connection, as_of: date, quarantine: list[Quarantined]
                       ) -> list[tuple[str, str, int, int]]:
-    """Buildings with an open claim, placed at their main address."""
+    """Buildings with an open claim, placed at their one main address."""
     claims: dict[int, list[Claim]] = defaultdict(list)
-    for row in conn.execute(select(m.RestorationClaim.id, m.RestorationClaim.building_id,
-                                   m.RestorationClaim.filed_date,
-                                   m.RestorationClaim.repair_confirmed_date)):
-        claims[row.building_id].append(Claim(*row))
-    open_buildings = []
-    for building_id, history in claims.items():
-        broken = [c for c in history if c.repair_confirmed_date
-                  and c.repair_confirmed_date < c.filed_date]
-        if broken:
-            quarantine.append(Quarantined(HV, f"building {building_id}", "impossible dates "
-                                          f"(claim {broken[0].id}: repaired before filing)"))
-        elif has_open_claim(history, as_of):
-            open_buildings.append(building_id)
+    broken: dict[int, str] = {}
+    rc = m.RestorationClaim
+    for row in conn.execute(select(rc.id, rc.building_id, type_coerce(rc.filed_date, String),
+                                   type_coerce(rc.repair_confirmed_date, String))):
+        try:
+            filed = as_date(row[2], f"claim {row.id}: filed_date")
+            repaired = opt_date(row[3], f"claim {row.id}: repair_confirmed_date")
+            if repaired and repaired < filed:
+                raise BadRow(IMPOSSIBLE, f"claim {row.id}: repaired {repaired}, "
+                                         f"before filing {filed}")
+            claims[row.building_id].append(Claim(row.id, row.building_id, filed, repaired))
+        except BadRow as exc:
+            broken.setdefault(row.building_id, str(exc))
+    for building_id, why in broken.items():
+        quarantine.append(Quarantined(HV, f"building {building_id}", why))
+    open_buildings = sorted(b for b, history in claims.items()
+                            if b not in broken and has_open_claim(history, as_of))
     out = []
-    for chunk in _chunks(sorted(open_buildings)):
+    for chunk in _chunks(open_buildings):
+        mains: dict[int, list[int]] = defaultdict(list)
+        references: dict[int, str] = {}
         for row in conn.execute(
             select(m.Building.id, m.Building.reference, m.BuildingAddress.address_id)
-            .join(m.BuildingAddress, (m.BuildingAddress.building_id == m.Building.id)
-                  & m.BuildingAddress.is_main)
+            .outerjoin(m.BuildingAddress, (m.BuildingAddress.building_id == m.Building.id)
+                       & m.BuildingAddress.is_main)
             .where(m.Building.id.in_(chunk))
         ):
-            out.append((HV, row.reference, row.address_id, row.id))
+            references[row.id] = row.reference
+            if row.address_id is not None:
+                mains[row.id].append(row.address_id)
+        for building_id in chunk:
+            reference = references.get(building_id, f"building {building_id}")
+            found = mains.get(building_id, [])
+            if len(found) == 1:
+                out.append((HV, reference, found[0], building_id))
+            else:
+                why = "building without main address" if not found else \
+                    f"building with {len(found)} main addresses"
+                quarantine.append(Quarantined(HV, reference, why))
     return out
 
 
@@ -188,7 +208,8 @@ def _addresses(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str, Any]
         if postgis:
             coords = [(r[7], r[8]) for r in rows]
         else:
-            geoms = shapely.from_wkb(np.array([r[7] for r in rows], dtype=object))
+            geoms = shapely.from_wkb(np.array([r[7] for r in rows], dtype=object),
+                                   on_invalid="ignore")
             coords = [(None, None) if g is None else (shapely.get_x(g), shapely.get_y(g))
                       for g in geoms]
         for r, (x, y) in zip(rows, coords, strict=True):

@@ -1,9 +1,15 @@
-"""Operations that change a unit or building history, so the store holds only lawful histories.
+"""Operations that record acts in a unit or building history, refusing unlawful ones.
 
 Each takes the current record and returns the new one (records are immutable) or raises
 :class:`~publisher.errors.RuleViolation` with a message for the user. Identifiers for new rows
 come from an :class:`IdSource`, so the same code serves the store (next free id) and the
 synthetic generator (plain counters).
+
+An operation records the act itself, with its date: a decision, an ODK establishment, works, a
+demolition, a sending. It does not write the consequences the law attaches to it (a CA lapsing,
+a unit leaving VIVOO): ``publisher.rules.facts`` derives those from the dates, so recording the
+same acts in another order gives the same flags. Withdrawal and removals from VIVOO are acts of
+their own and are recorded as such.
 """
 
 from __future__ import annotations
@@ -14,39 +20,43 @@ from datetime import date
 from typing import TypeVar
 
 from publisher.errors import RuleViolation
-from publisher.rules.facts import MAX_VALIDITY_YEARS, ca_expiry, certificate_is_valid
-from publisher.store.records import Certificate, Claim, Decision, InventoryEntry, Unit
+from publisher.rules.facts import (
+    LIST_BY_DECISION,
+    MAX_VALIDITY_YEARS,
+    ODK_IN_FORCE,
+    ODK_TRANSITION_CUTOFF,
+    ca_expiry,
+    inventory_periods,
+    odk_exempt,
+)
+from publisher.store.records import (
+    Certificate,
+    Claim,
+    Decision,
+    InventoryEntry,
+    Refusal,
+    Unit,
+    UnitEvent,
+)
 from publisher.store.vocabulary import (
     CertificateStatus,
     DecisionKind,
-    InventoryList,
     Issuer,
     LapseReason,
     RemovalReason,
+    UnitEventKind,
 )
+
+__all__ = ["ODK_IN_FORCE", "ODK_TRANSITION_CUTOFF", "IdSource", "Sequence"]
 
 T = TypeVar("T", Certificate, Decision)
 
 #: ``ids("certificate")`` → a new unique id for that table.
 IdSource = Callable[[str], int]
 
-#: The ODK rules are in force from this day (Vlaamse Codex Wonen art. 3.9, 6°).
-ODK_IN_FORCE = date(2021, 9, 20)
-#: Rooms on VIVOO with an entry date before this day keep their CAs (transitional rule).
-ODK_TRANSITION_CUTOFF = date(2022, 1, 1)
-
-LAPSE_BY_DECISION = {
-    DecisionKind.ONGESCHIKT: LapseReason.ONGESCHIKT,
-    DecisionKind.ONBEWOONBAAR: LapseReason.ONBEWOONBAAR,
-    DecisionKind.OVERBEWOOND: LapseReason.OVERBEWOOND,
-    DecisionKind.ONBEWOONBAAR_NGW: LapseReason.ONBEWOONBAAR_NGW,
-}
-LIST_BY_DECISION = {
-    DecisionKind.ONGESCHIKT: InventoryList.VIVOO_OO,
-    DecisionKind.ONBEWOONBAAR: InventoryList.VIVOO_OO,
-    DecisionKind.ONBEWOONBAAR_NGW: InventoryList.VIVOO_NGW,
-    # Overcrowding (overbewoning) leads to no inventory entry.
-}
+#: Statuses of a CA that is made but not sent: not public, no effects.
+UNSENT = (CertificateStatus.IN_OPMAAK, CertificateStatus.TER_ONDERTEKENING,
+          CertificateStatus.TE_VERSTUREN)
 
 
 class Sequence:
@@ -64,16 +74,6 @@ class Sequence:
 # --- ODK ----------------------------------------------------------------------------------------
 
 
-def odk_exempt(unit: Unit) -> bool:
-    """Transitional rule: a room on VIVOO with an entry date before 2022-01-01 keeps its CAs.
-
-    We read "stond reeds op VIVOO met opnamedatum < 01/01/2022" as: the unit has an inventory
-    period that started before that day, even if a CA has since removed it from the list (the
-    usual way a room with a CA left VIVOO).
-    """
-    return any(entry.entry_date < ODK_TRANSITION_CUTOFF for entry in unit.entries)
-
-
 def is_odk_on(unit: Unit, on: date) -> bool:
     """Whether ``unit`` is an established, not yet ended, unlicensed domicile room on ``on``."""
     return (
@@ -83,13 +83,8 @@ def is_odk_on(unit: Unit, on: date) -> bool:
     )
 
 
-def odk_lapse_date(ca_date: date, established: date) -> date:
-    """Lapse date of a CA by ODK: the CA date if established before it, else the establishment."""
-    return max(ca_date, established)
-
-
 def establish_odk(unit: Unit, established: date, *, today: date | None = None) -> Unit:
-    """Establish a room as ODK; its current CAs lapse unless the transitional rule exempts it."""
+    """Establish a room as ODK on ``established``; the rules lapse its CAs from that day."""
     if not unit.unit_type.is_room:
         raise RuleViolation(f"{unit.reference}: only a room (NZW) can be an ODK, "
                             f"not a {unit.unit_type.value}")
@@ -99,18 +94,10 @@ def establish_odk(unit: Unit, established: date, *, today: date | None = None) -
     if today is not None and established > today:
         raise RuleViolation(f"{unit.reference}: ODK establishment date {established} is in "
                             "the future")
-    if is_odk_on(unit, established) or (unit.odk_established and unit.odk_ended is None):
+    if unit.odk_established is not None:
         raise RuleViolation(f"{unit.reference}: already established as ODK on "
                             f"{unit.odk_established}")
-    unit = replace(unit, odk_established=established, odk_ended=None)
-    if odk_exempt(unit):
-        return unit
-    certificates = tuple(
-        _lapse(ca, odk_lapse_date(ca.ca_date, established), LapseReason.ONVERGUNDE_DOMICILIEKAMER)
-        if _is_current(ca) and odk_lapse_date(ca.ca_date, established) < ca.expires_on else ca
-        for ca in unit.certificates
-    )
-    return replace(unit, certificates=certificates)
+    return replace(unit, odk_established=established, odk_ended=None)
 
 
 def end_odk(unit: Unit, ended: date, *, today: date | None = None) -> Unit:
@@ -138,13 +125,13 @@ def draft_ca(
     status: CertificateStatus = CertificateStatus.IN_OPMAAK,
     procedure_id: int | None = None,
 ) -> Unit:
-    """Create a CA that is not sent yet (drafted or awaiting signature): not public, no effects."""
-    if status is CertificateStatus.VERSTUURD:
-        raise RuleViolation("a drafted CA cannot have status 'CA verstuurd'; use send_ca")
+    """Create a CA that is not sent yet (drafted, being signed, to be sent): not public."""
+    if status not in UNSENT:
+        raise RuleViolation(f"a drafted CA cannot have status {status.value!r}; use send_ca")
     if not 1 <= validity_years <= MAX_VALIDITY_YEARS:
         raise RuleViolation(f"CA validity {validity_years} years: must be 1 to "
                             f"{MAX_VALIDITY_YEARS}")
-    if is_odk_on(unit, ca_date) and not odk_exempt(unit):
+    if is_odk_on(unit, ca_date) and not odk_exempt(unit, ca_date):
         raise RuleViolation(f"{unit.reference}: an unlicensed domicile room (ODK since "
                             f"{unit.odk_established}) can only get a refusal, not a CA")
     ca = Certificate(
@@ -155,12 +142,22 @@ def draft_ca(
     return replace(unit, certificates=(*unit.certificates, ca))
 
 
-def send_ca(unit: Unit, certificate_id: int, sent_date: date) -> Unit:
-    """Send a drafted CA ("CA verstuurd"): it becomes public and takes the unit off VIVOO.
+def sign_ca(unit: Unit, certificate_id: int) -> Unit:
+    """The CA is signed and waits to be sent ("CA te versturen"): still not public."""
+    ca = _find(unit.certificates, certificate_id, unit.reference, "CA")
+    if ca.status not in UNSENT:
+        raise RuleViolation(f"{unit.reference}: CA {certificate_id} was already sent")
+    return _replace_ca(unit, replace(ca, status=CertificateStatus.TE_VERSTUREN))
 
-    The VIVOO periods open on the CA date end on that date with reason "Conformiteitsattest".
-    If the room was established as ODK after the CA date (while the CA was being signed), the
-    CA is sent already lapsed on the establishment date; VLOK still removes it from VIVOO.
+
+def send_ca(unit: Unit, certificate_id: int, sent_date: date) -> Unit:
+    """Send a CA ("CA verstuurd"): public from ``sent_date``, it ends earlier VIVOO periods.
+
+    The rules derive both effects from the dates: the CA is public from the day it is sent, and
+    the VIVOO periods that started before its date end that day.
+
+    A CA that lapsed before it was sent (a decision or an ODK during signing) is still sent, as
+    VLOK does, and still takes the unit off VIVOO (seed ``004``).
     """
     ca = _find(unit.certificates, certificate_id, unit.reference, "CA")
     if ca.status is CertificateStatus.VERSTUURD:
@@ -168,21 +165,7 @@ def send_ca(unit: Unit, certificate_id: int, sent_date: date) -> Unit:
     if sent_date < ca.ca_date:
         raise RuleViolation(f"{unit.reference}: CA sent on {sent_date}, before its date "
                             f"{ca.ca_date}")
-    later = [e for e in unit.entries if e.removal_date is None and e.entry_date > ca.ca_date]
-    if later:
-        raise RuleViolation(f"{unit.reference}: on VIVOO since {later[0].entry_date}, after the "
-                            f"CA date {ca.ca_date}; a decision after the attest voids it")
-    sent = replace(ca, status=CertificateStatus.VERSTUURD, sent_date=sent_date)
-    if unit.odk_established and not odk_exempt(unit) and is_odk_on(unit, sent_date):
-        sent = _lapse(sent, odk_lapse_date(ca.ca_date, unit.odk_established),
-                      LapseReason.ONVERGUNDE_DOMICILIEKAMER)
-    entries = tuple(
-        replace(e, removal_date=ca.ca_date, removal_reason=RemovalReason.CONFORMITEITSATTEST)
-        if e.removal_date is None else e
-        for e in unit.entries
-    )
-    certificates = tuple(sent if c.id == certificate_id else c for c in unit.certificates)
-    return replace(unit, certificates=certificates, entries=entries)
+    return _replace_ca(unit, replace(ca, status=CertificateStatus.VERSTUURD, sent_date=sent_date))
 
 
 def issue_ca(
@@ -201,17 +184,39 @@ def issue_ca(
     return send_ca(drafted, drafted.certificates[-1].id, sent_date or ca_date)
 
 
+def refuse_ca(unit: Unit, refused: date, *, issuer: Issuer, ids: IdSource,
+              procedure_id: int | None = None) -> Unit:
+    """Refuse a CA (weigeringsbeslissing): recorded, never public, no effect on the flags."""
+    refusal = Refusal(id=ids("certificate_refusal"), refusal_date=refused, issuer=issuer,
+                      procedure_id=procedure_id)
+    return replace(unit, refusals=(*unit.refusals, refusal))
+
+
 def withdraw_ca(unit: Unit, certificate_id: int, on: date) -> Unit:
-    """Withdraw a CA (intrekking): it is gone from ``on``."""
+    """Withdraw a CA (intrekking): it is gone from ``on``. The withdrawal is its own act."""
     ca = _find(unit.certificates, certificate_id, unit.reference, "CA")
     if on < ca.ca_date:
         raise RuleViolation(f"{unit.reference}: withdrawal {on} before CA date {ca.ca_date}")
-    return _replace_ca(unit, _lapse(ca, on, LapseReason.INGETROKKEN))
+    if ca.lapse_date is not None and ca.lapse_date <= on:
+        return unit
+    return _replace_ca(unit, replace(ca, lapse_date=on, lapse_reason=LapseReason.INGETROKKEN))
 
 
-def major_works(unit: Unit, on: date) -> Unit:
-    """Very large works (zeer ingrijpende werken) end every current CA on ``on``."""
-    return _lapse_current(unit, on, LapseReason.ZEER_INGRIJPENDE_WERKEN)
+def major_works(unit: Unit, on: date, *, ids: IdSource) -> Unit:
+    """Very large works (zeer ingrijpende werken) on ``on``: every CA dated up to then lapses."""
+    return _event(unit, UnitEventKind.ZEER_INGRIJPENDE_WERKEN, on, ids)
+
+
+def demolish(unit: Unit, on: date, *, ids: IdSource) -> Unit:
+    """A demolished unit leaves VIVOO ("Gesloopt") and keeps no CA, from ``on``."""
+    if any(e.kind is UnitEventKind.GESLOOPT for e in unit.events):
+        raise RuleViolation(f"{unit.reference}: already demolished")
+    return _event(unit, UnitEventKind.GESLOOPT, on, ids)
+
+
+def _event(unit: Unit, kind: UnitEventKind, on: date, ids: IdSource) -> Unit:
+    event = UnitEvent(id=ids("unit_event"), kind=kind, event_date=on)
+    return replace(unit, events=(*unit.events, event))
 
 
 # --- decisions and the inventory ----------------------------------------------------------------
@@ -228,18 +233,15 @@ def take_decision(
 ) -> Unit:
     """Declare a unit unfit, uninhabitable (also under NGW art. 135) or overcrowded.
 
-    Every current CA lapses on the decision date. Unfit/uninhabitable puts the unit on VIVOO-OO,
-    NGW uninhabitability on VIVOO-NGW, unless it is already on that list; overcrowding enters
-    no list.
+    By law every CA dated up to the decision lapses that day; unfit/uninhabitable puts the unit
+    on VIVOO-OO and NGW on VIVOO-NGW (overcrowding on no list). The rules derive all of that
+    from the decision; the entry row written here is VIVOO's register line for the decision.
     """
     decision = Decision(id=ids("decision"), decision_date=decided, kind=kind, issuer=issuer,
                         procedure_id=procedure_id)
-    unit = _lapse_current(unit, decided, LAPSE_BY_DECISION[kind])
     unit = replace(unit, decisions=(*unit.decisions, decision))
     target = LIST_BY_DECISION.get(kind)
     if target is None:
-        return unit
-    if any(e.inventory_list is target and e.removal_date is None for e in unit.entries):
         return unit
     entry = InventoryEntry(id=ids("inventory_entry"), inventory_list=target, entry_date=decided,
                            decision_id=decision.id)
@@ -247,11 +249,17 @@ def take_decision(
 
 
 def annul_decision(unit: Unit, decision_id: int, on: date) -> Unit:
-    """A decision annulled on appeal: its inventory period ends with "Besluit vernietigd"."""
+    """A decision annulled on appeal: its own inventory period ends with "Besluit vernietigd".
+
+    Other decisions' periods go on; a CA that lapsed by the decision stays lapsed.
+    """
     decision = _find(unit.decisions, decision_id, unit.reference, "decision")
     if on < decision.decision_date:
         raise RuleViolation(f"{unit.reference}: annulment {on} before decision "
                             f"{decision.decision_date}")
+    if decision.annulled_date is not None:
+        raise RuleViolation(f"{unit.reference}: decision {decision_id} was already annulled "
+                            f"on {decision.annulled_date}")
     decisions = tuple(replace(d, annulled_date=on) if d.id == decision_id else d
                       for d in unit.decisions)
     entries = tuple(
@@ -262,32 +270,33 @@ def annul_decision(unit: Unit, decision_id: int, on: date) -> Unit:
     return replace(unit, decisions=decisions, entries=entries)
 
 
-def remove_from_inventory(unit: Unit, on: date, reason: RemovalReason) -> Unit:
-    """End every open VIVOO period on ``on`` (demolition, migration, lifted decision …).
+def remove_from_inventory(unit: Unit, on: date, reason: RemovalReason, *,
+                          ids: IdSource | None = None) -> Unit:
+    """Take the unit off every VIVOO list it is on, on ``on`` (migration, lifted decision …).
 
-    A CA is the usual way out but goes through :func:`send_ca`, which records the reason itself.
+    A CA is the usual way out but works by sending the CA; an annulment by annul_decision.
     """
-    if reason is RemovalReason.CONFORMITEITSATTEST:
-        raise RuleViolation("removal for a CA happens by sending the CA (send_ca)")
-    open_entries = [e for e in unit.entries if e.removal_date is None]
-    if not open_entries:
-        raise RuleViolation(f"{unit.reference}: not on VIVOO")
-    for entry in open_entries:
-        if on < entry.entry_date:
-            raise RuleViolation(f"{unit.reference}: removal {on} before entry {entry.entry_date}")
-    entries = tuple(
-        replace(e, removal_date=on, removal_reason=reason) if e.removal_date is None else e
-        for e in unit.entries
-    )
-    return replace(unit, entries=entries)
-
-
-def demolish(unit: Unit, on: date) -> Unit:
-    """A demolished unit leaves VIVOO ("Gesloopt") and keeps no CA."""
-    unit = _lapse_current(unit, on, LapseReason.GESLOOPT)
-    if any(e.removal_date is None for e in unit.entries):
-        unit = remove_from_inventory(unit, on, RemovalReason.GESLOOPT)
-    return unit
+    if reason in (RemovalReason.CONFORMITEITSATTEST, RemovalReason.BESLUIT_VERNIETIGD):
+        how = "sending the CA (send_ca)" if reason is RemovalReason.CONFORMITEITSATTEST \
+            else "annulling the decision (annul_decision)"
+        raise RuleViolation(f"removal for {reason.value!r} happens by {how}")
+    holding = [p for p in inventory_periods(unit) if p.holds(on)]
+    if not holding:
+        raise RuleViolation(f"{unit.reference}: not on VIVOO on {on}")
+    entries = list(unit.entries)
+    for listed in {p.inventory_list for p in holding}:
+        open_rows = [i for i, e in enumerate(entries) if e.inventory_list is listed
+                     and e.removal_date is None and e.entry_date <= on]
+        for i in open_rows:
+            entries[i] = replace(entries[i], removal_date=on, removal_reason=reason)
+        if not open_rows:
+            period = next(p for p in holding if p.inventory_list is listed)
+            if ids is None:
+                raise RuleViolation(f"{unit.reference}: no register line to remove on {on}")
+            entries.append(InventoryEntry(
+                id=ids("inventory_entry"), inventory_list=listed, entry_date=period.start,
+                decision_id=period.decision_id, removal_date=on, removal_reason=reason))
+    return replace(unit, entries=tuple(entries))
 
 
 # --- restoration claims -------------------------------------------------------------------------
@@ -309,26 +318,6 @@ def confirm_repair(claim: Claim, on: date) -> Claim:
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def _is_current(ca: Certificate) -> bool:
-    """Sent and not lapsed: the CAs a lapse can still act on ("actuele CA's")."""
-    return ca.status is CertificateStatus.VERSTUURD and ca.lapse_date is None
-
-
-def _lapse(ca: Certificate, on: date, reason: LapseReason) -> Certificate:
-    if ca.lapse_date is not None and ca.lapse_date <= on:
-        return ca
-    return replace(ca, lapse_date=on, lapse_reason=reason)
-
-
-def _lapse_current(unit: Unit, on: date, reason: LapseReason) -> Unit:
-    """Lapse every CA that is valid on ``on`` (an expired or later one is left alone)."""
-    certificates = tuple(
-        _lapse(ca, on, reason) if _is_current(ca) and certificate_is_valid(ca, on) else ca
-        for ca in unit.certificates
-    )
-    return replace(unit, certificates=certificates)
 
 
 def _replace_ca(unit: Unit, ca: Certificate) -> Unit:

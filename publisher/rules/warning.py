@@ -91,9 +91,14 @@ def daily_task(wp: WarningProcedure, today: date) -> WarningProcedure:
     ):
         return wp
     if wp.repair_deadline is None:
-        if today > add_days(add_months(wp.report_date, 1), GRACE_DAYS):
+        # Seed 003: "voor zover de procedure nog niet automatisch is afgesloten door VLOK een
+        # maand na het verzoek". The close happens a month after the request, with no grace:
+        # the seven days of grace are for entering a repair or a recheck, not for starting one.
+        # The closing date is that day, whenever the task runs, so a late run changes nothing.
+        closes = add_months(wp.report_date, 1)
+        if today >= closes:
             return replace(wp, status=ProcedureStatus.AFGESLOTEN, info=CLOSED_NO_TERM,
-                           closed_date=today)
+                           closed_date=closes)
         return wp
     if wp.repair_reported_date is None:
         if today > add_days(wp.repair_deadline, GRACE_DAYS):

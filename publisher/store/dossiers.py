@@ -22,7 +22,9 @@ from publisher.store.records import (
     Decision,
     InventoryEntry,
     Policy,
+    Refusal,
     Unit,
+    UnitEvent,
     WarningProcedure,
 )
 from publisher.store.vocabulary import ProcedureKind
@@ -33,6 +35,8 @@ ID_TABLES = {
     "inventory_entry": m.InventoryEntry,
     "restoration_claim": m.RestorationClaim,
     "procedure": m.Procedure,
+    "unit_event": m.UnitEvent,
+    "certificate_refusal": m.CertificateRefusal,
 }
 
 
@@ -74,6 +78,15 @@ def _entry(row: m.InventoryEntry | Row) -> InventoryEntry:
                           decision_id=row.decision_id)
 
 
+def _event(row: m.UnitEvent | Row) -> UnitEvent:
+    return UnitEvent(id=row.id, kind=row.kind, event_date=row.event_date)
+
+
+def _refusal(row: m.CertificateRefusal | Row) -> Refusal:
+    return Refusal(id=row.id, refusal_date=row.refusal_date, issuer=row.issuer,
+                   procedure_id=row.procedure_id)
+
+
 def load_unit(session: Session, reference: str) -> Unit:
     """The unit with ``reference`` (e.g. ``EN18-016485``) and its CA/decision/VIVOO history."""
     row = session.scalar(select(m.DwellingUnit).where(m.DwellingUnit.reference == reference))
@@ -90,6 +103,14 @@ def load_unit(session: Session, reference: str) -> Unit:
             select(m.Decision).filter_by(**by_id).order_by(m.Decision.id))),
         entries=tuple(_entry(r) for r in session.scalars(
             select(m.InventoryEntry).filter_by(**by_id).order_by(m.InventoryEntry.id))),
+        events=tuple(_event(r) for r in session.scalars(
+            select(m.UnitEvent).filter_by(**by_id).order_by(m.UnitEvent.id))),
+        refusals=tuple(_refusal(r) for r in session.execute(
+            select(m.CertificateRefusal.id, m.CertificateRefusal.refusal_date,
+                   m.CertificateRefusal.issuer, m.CertificateRefusal.procedure_id)
+            .filter_by(**by_id).order_by(m.CertificateRefusal.id))),
+        niscode=session.scalar(select(m.Building.niscode)
+                               .where(m.Building.id == row.building_id)),
     )
 
 
@@ -115,6 +136,13 @@ def save_unit(session: Session, unit: Unit) -> None:
             id=e.id, unit_id=unit.id, decision_id=e.decision_id, inventory_list=e.inventory_list,
             entry_date=e.entry_date, removal_date=e.removal_date,
             removal_reason=e.removal_reason))
+    for ev in unit.events:
+        session.merge(m.UnitEvent(id=ev.id, unit_id=unit.id, kind=ev.kind,
+                                  event_date=ev.event_date))
+    for r in unit.refusals:
+        if session.get(m.CertificateRefusal, r.id) is None:
+            session.add(m.CertificateRefusal(id=r.id, unit_id=unit.id, procedure_id=r.procedure_id,
+                                             refusal_date=r.refusal_date, issuer=r.issuer))
     session.flush()
 
 

@@ -39,6 +39,7 @@ from publisher.store.vocabulary import (
     RemovalReason,
     RoleKind,
     SigningFlow,
+    UnitEventKind,
     UnitType,
 )
 
@@ -182,6 +183,8 @@ class Role(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("dwelling_unit.id"))
     procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedure.id"))
     since: Mapped[date | None] = mapped_column(Date)
+    #: The role ended (e.g. the owner sold the building); claims stay on the building.
+    until: Mapped[date | None] = mapped_column(Date)
 
 
 # --- procedures ---------------------------------------------------------------------------------
@@ -263,6 +266,28 @@ class Certificate(Base):
     expires_on: Mapped[date] = mapped_column(Date)
     lapse_date: Mapped[date | None] = mapped_column(Date)
     lapse_reason: Mapped[LapseReason | None] = mapped_column(_enum(LapseReason, "lapse_reason"))
+
+
+class CertificateRefusal(Base):
+    """A refusal decision on a CA request (weigering CA): the only outcome for an ODK room."""
+
+    __tablename__ = "certificate_refusal"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("dwelling_unit.id"), index=True)
+    procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedure.id"))
+    refusal_date: Mapped[date] = mapped_column(Date)
+    issuer: Mapped[Issuer] = mapped_column(_enum(Issuer, "refusal_issuer"))
+    motivation: Mapped[str | None] = mapped_column(Text)
+
+
+class UnitEvent(Base):
+    """A dated event on a unit that ends its CAs by law: very large works, demolition."""
+
+    __tablename__ = "unit_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("dwelling_unit.id"), index=True)
+    kind: Mapped[UnitEventKind] = mapped_column(_enum(UnitEventKind, "unit_event_kind"))
+    event_date: Mapped[date] = mapped_column(Date)
 
 
 class InventoryEntry(Base):

@@ -19,6 +19,7 @@ from publisher.store.vocabulary import (
     ProcedureKind,
     ProcedureStatus,
     RemovalReason,
+    UnitEventKind,
     UnitType,
 )
 
@@ -64,6 +65,25 @@ class InventoryEntry:
 
 
 @dataclass(frozen=True)
+class UnitEvent:
+    """Very large works or demolition of a unit on ``event_date``."""
+
+    id: int
+    kind: UnitEventKind
+    event_date: date
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A refused CA (weigering): recorded, never public, no effect on the flags."""
+
+    id: int
+    refusal_date: date
+    issuer: Issuer
+    procedure_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Unit:
     """A dwelling unit with the histories that decide its two public flags."""
 
@@ -76,8 +96,12 @@ class Unit:
     certificates: tuple[Certificate, ...] = ()
     decisions: tuple[Decision, ...] = ()
     entries: tuple[InventoryEntry, ...] = ()
+    events: tuple[UnitEvent, ...] = ()
+    refusals: tuple[Refusal, ...] = ()
     #: Where the unit is published; not part of its legal history, so not compared.
     address_id: int | None = field(default=None, compare=False)
+    #: Municipality of the building: whose policy decides CA validity. Not compared.
+    niscode: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ class CertificateStatus(StrEnum):
 
     IN_OPMAAK = "CA in opmaak"
     TER_ONDERTEKENING = "CA ter ondertekening"
+    #: Signed, waiting to be sent: still not public.
+    TE_VERSTUREN = "CA te versturen"
     VERSTUURD = "CA verstuurd"
 
 
@@ -50,6 +52,13 @@ class LapseReason(StrEnum):
     ZEER_INGRIJPENDE_WERKEN = "zeer ingrijpende werken"
     GESLOOPT = "gesloopt"
     INGETROKKEN = "ingetrokken"
+
+
+class UnitEventKind(StrEnum):
+    """Dated events on a unit that end its CAs by law (and, for demolition, its VIVOO periods)."""
+
+    ZEER_INGRIJPENDE_WERKEN = "zeer ingrijpende werken"
+    GESLOOPT = "gesloopt"
 
 
 class DecisionKind(StrEnum):

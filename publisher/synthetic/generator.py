@@ -345,7 +345,9 @@ class _Generator:
             out.add(m.InventoryEntry, id=e.id, unit_id=u.id, decision_id=e.decision_id,
                     inventory_list=e.inventory_list, entry_date=e.entry_date,
                     removal_date=e.removal_date, removal_reason=e.removal_reason)
-        if has_valid_ca(u, self.until):
+        for ev in u.events:
+            out.add(m.UnitEvent, id=ev.id, unit_id=u.id, kind=ev.kind, event_date=ev.event_date)
+        if has_valid_ca(u, self.until, self.policies[niscode]):
             self.flags["valid_cas"] += 1
             self.canary_targets.setdefault("ca_unit", u.id)
             self.canary_targets.setdefault("ca_building", bid)

@@ -88,7 +88,8 @@ class UnitStories:
                 end = random_day(rng, day + timedelta(days=60), ca.expires_on)
                 if end <= self.until:
                     story.unit = (ops.withdraw_ca(story.unit, ca.id, end)
-                                  if rng.random() < 0.5 else ops.major_works(story.unit, end))
+                                  if rng.random() < 0.5
+                                  else ops.major_works(story.unit, end, ids=self.ids))
                     return
             if rng.random() >= P_RENEW:
                 break
@@ -110,7 +111,8 @@ class UnitStories:
         if entry < date(2012, 1, 1) and outcome < 0.3:
             leave = random_day(rng, max(entry, date(2010, 1, 1)), date(2013, 12, 31))
             story.unit = ops.remove_from_inventory(story.unit, leave,
-                                                   RemovalReason.OVERNAME_OUDE_GEGEVENS)
+                                                   RemovalReason.OVERNAME_OUDE_GEGEVENS,
+                                                   ids=self.ids)
         elif outcome < 0.62:
             leave = entry + timedelta(days=rng.randint(120, 900))
             if leave > self.until:
@@ -120,7 +122,7 @@ class UnitStories:
             leave = entry + timedelta(days=rng.randint(180, 1500))
             if leave > self.until:
                 return
-            story.unit = ops.demolish(story.unit, leave)
+            story.unit = ops.demolish(story.unit, leave, ids=self.ids)
             return
         elif outcome < 0.72:
             leave = entry + timedelta(days=rng.randint(60, 400))
@@ -161,4 +163,5 @@ def _last_event(unit: Unit) -> date:
     days += [c.lapse_date for c in unit.certificates if c.lapse_date]
     days += [d.decision_date for d in unit.decisions]
     days += [e.removal_date for e in unit.entries if e.removal_date]
+    days += [ev.event_date for ev in unit.events]
     return max(days)

@@ -87,11 +87,27 @@ def test_conform_recheck_leads_to_a_ca_or_hersteld_for_an_odk() -> None:
                               D("2025-01-01")).kind is ProcedureKind.WS
 
 
-def test_no_term_within_a_month_closes_the_procedure() -> None:
-    assert warning.daily_task(started("2024-03-01"), D("2024-04-08")).status \
+def test_no_term_within_a_month_closes_the_procedure_a_month_after_the_request() -> None:
+    """Seed 003: "… voor zover de procedure nog niet automatisch is afgesloten door VLOK een
+    maand na het verzoek." A month after the request, not a month and seven days."""
+    assert warning.daily_task(started("2024-03-01"), D("2024-03-31")).status \
         is ProcedureStatus.GESTART
-    assert warning.daily_task(started("2024-03-01"), D("2024-04-09")).status \
-        is ProcedureStatus.AFGESLOTEN
+    closed = warning.daily_task(started("2024-03-01"), D("2024-04-01"))
+    assert closed.status is ProcedureStatus.AFGESLOTEN
+    assert closed.closed_date == D("2024-04-01")
+    assert closed.info == warning.CLOSED_NO_TERM
+
+
+def test_a_late_task_run_closes_on_the_same_date() -> None:
+    late = warning.daily_task(started("2024-03-01"), D("2024-06-30"))
+    assert late.closed_date == D("2024-04-01")
+
+
+def test_month_after_31_january_is_the_end_of_february() -> None:
+    assert warning.daily_task(started("2024-01-31"), D("2024-02-28")).status \
+        is ProcedureStatus.GESTART
+    assert warning.daily_task(started("2024-01-31"), D("2024-02-29")).closed_date \
+        == D("2024-02-29")
 
 
 def test_daily_task_on_the_store_converts_and_is_idempotent(store) -> None:
