@@ -51,3 +51,16 @@ def test_owslib_reads_collections_and_items(ogc_base):
     assert {f["properties"]["PRODUCT"] for f in items["features"]} == {
         "RegisterHerstelvorderingen"}
     assert "POID" in api.collection_queryables("poi")["properties"]
+
+
+@needs_gdal
+def test_ogr2ogr_paging_by_a_thousand_copies_poi_in_a_handful_of_requests(ogc_base, poi_meta,
+                                                                          tmp_path):
+    target = tmp_path / "poi.geojson"
+    run = subprocess.run(["ogr2ogr", "-f", "GeoJSON", str(target), f"OAPIF:{ogc_base}/ogc",
+                          "poi", "-oo", "PAGE_SIZE=1000", "--config", "CPL_DEBUG", "ON"],
+                         capture_output=True, text=True, timeout=300, check=True)
+    fetches = run.stderr.count("HTTP: Fetch(")
+    pages = -(-poi_meta["features"] // 1000)
+    assert fetches <= pages + 3  # collections, a probe page, the pages (+1 empty at most)
+    assert len(json.loads(target.read_text())["features"]) == poi_meta["features"]

@@ -27,3 +27,15 @@ def test_generated_config_is_valid_for_pygeoapi(publication_dir):
     from publisher.serving.ogcapi.config import build_config
 
     assert validate_config(build_config(publication_dir, "http://localhost:5000/ogc"))
+
+
+def test_every_items_operation_declares_a_limit_gdal_can_page_by_a_thousand(ogc):
+    # GDAL >= 3.8 reads the limit's default/maximum from here (GDAL #8566) and pages by
+    # min(1000, maximum); GDAL 3.6 (Debian 12) pages by 10 unless -oo PAGE_SIZE is given.
+    paths = ogc.get("/openapi", params={"f": "json"}).json()["paths"]
+    items = {p: item for p, item in paths.items() if p.endswith("/items")}
+    assert len(items) == 5
+    for item in items.values():
+        for method in ("get", "post"):
+            limit = next(p for p in item[method]["parameters"] if p.get("name") == "limit")
+            assert limit["schema"]["default"] == 100 and limit["schema"]["maximum"] >= 1000
