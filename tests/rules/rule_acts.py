@@ -46,7 +46,8 @@ class Act:
 
 def depends_on(act: Act, other: Act) -> bool:
     """Whether ``act`` can only be recorded after ``other`` (it refers to it, or the op needs
-    it to check lawfulness: a CA needs the decisions dated up to it, for the ODK exemption)."""
+    it to check lawfulness: a CA needs the decisions and annulments dated up to it, for the
+    ODK exemption, and the end of an ODK dated up to it)."""
     if act.kind in ("send", "withdraw"):
         return other.kind in ("ca", "draft") and other.day == act.ref
     if act.kind == "annul":
@@ -56,8 +57,7 @@ def depends_on(act: Act, other: Act) -> bool:
     if act.kind == "remove":
         return other.kind == "decide" and other.day <= act.day
     if act.kind in ("ca", "draft"):
-        return (other.kind == "decide" and other.day <= act.day) or (
-            other.kind == "annul" and other.day <= act.day)
+        return other.kind in ("decide", "annul", "end_odk") and other.day <= act.day
     return False
 
 
@@ -72,9 +72,8 @@ def reorder(acts: list[Act], rng: random.Random) -> list[Act]:
     return out
 
 
-def reversed_order(acts: list[Act]) -> list[Act]:
-    """Latest act first, as far as dependencies allow (the matrix's "other order")."""
-    left, out = sorted(acts, key=lambda a: a.day, reverse=True), []
+def _first_ready(acts: list[Act]) -> list[Act]:
+    left, out = list(acts), []
     while left:
         pick = next(a for a in left if not any(depends_on(a, b) for b in left if b is not a))
         out.append(pick)
@@ -82,9 +81,14 @@ def reversed_order(acts: list[Act]) -> list[Act]:
     return out
 
 
+def reversed_order(acts: list[Act]) -> list[Act]:
+    """Latest act first, as far as dependencies allow (the matrix's "other order")."""
+    return _first_ready(sorted(acts, key=lambda a: a.day, reverse=True))
+
+
 def in_date_order(acts: list[Act]) -> list[Act]:
-    """Acts as they happened; same-day acts in the order written."""
-    return sorted(acts, key=lambda a: a.day)
+    """Acts as they happened; same-day acts in the order written, as dependencies allow."""
+    return _first_ready(sorted(acts, key=lambda a: a.day))
 
 
 # --- through the operations ---------------------------------------------------------------------

@@ -174,7 +174,8 @@ SCENARIOS = [
       {"2021-03-14": (NO_CA, VIVOO), "2021-03-15": (CA, OFF)}),
     S("demolished_unit_leaves_vivoo", [decide("2015-01-01"), demolish("2018-07-07")],
       {"2018-07-06": (NO_CA, VIVOO), "2018-07-07": (NO_CA, OFF)}),
-    S("annulled_decision_ends_the_period", [decide("2020-02-02"), annul("2020-09-09", "2020-02-02")],
+    S("annulled_decision_ends_the_period",
+      [decide("2020-02-02"), annul("2020-09-09", "2020-02-02")],
       {"2020-09-08": (NO_CA, VIVOO), "2020-09-09": (NO_CA, OFF)}),
     S("annulling_the_first_of_two_decisions_keeps_the_second",
       [decide("2020-02-02"), decide("2020-05-05", DecisionKind.ONBEWOONBAAR),
@@ -333,7 +334,7 @@ def stored_flags(store, days: list[str]) -> dict[str, tuple[bool, bool]]:
         histories = list(read_histories(conn))
         policies = read_policies(conn).get("44021", [])
     if not histories:
-        return {day: (NO_CA, OFF) for day in days}
+        return dict.fromkeys(days, (NO_CA, OFF))
     (history,) = histories
     assert history.withheld == {} and history.dropped == []
     unit = history.unit
