@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 SCALE ?= small
 PORT ?= 5000
 
-.PHONY: run test lint bench-demo clean
+.PHONY: run test system-deps lint bench-demo fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,14 @@ run: $(STAMP)
 	$(BIN)/vlok-publisher publish-parameters
 	$(BIN)/vlok-publisher serve --port $(PORT)
 
-## make test: the whole suite (SQLite and PostGIS on 127.0.0.1:5432), then ruff.
-test: $(STAMP)
+## make test: the Debian packages it needs (installed as root, else one line saying what to run),
+## then the whole suite (SQLite and PostGIS on 127.0.0.1:5432), then ruff.
+test: system-deps $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 	$(BIN)/ruff check publisher tests benchmarks
+
+system-deps:
+	bash scripts/system-deps.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check publisher tests benchmarks
@@ -36,6 +40,12 @@ lint: $(STAMP)
 ## make bench-demo: build the flanders-scale demo into SQLite; prints wall time and peak memory.
 bench-demo: $(STAMP)
 	$(BIN)/python benchmarks/bench_demo.py
+
+## make fuzz: the long fuzz runs (WFS, OGC API) and the long property run of the rules.
+fuzz: $(STAMP)
+	$(BIN)/python benchmarks/fuzz_wfs.py --examples 10000
+	$(BIN)/python benchmarks/fuzz_ogcapi.py --publication data/publication --examples 10000
+	VLOK_PROPERTY_EXAMPLES=5000 $(BIN)/python -m pytest tests/rules/test_order_independence.py -q
 
 clean:
 	rm -rf $(VENV) data

@@ -54,8 +54,13 @@ def open_target(text: str, files_dir: Path | None = None):
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Run one publish job and print its summary."""
     from publisher.publication.run import publish_poi, publish_policy
+    from publisher.store.migrate import has_schema, upgrade
 
     engine = engine_for(args, settings)
+    if has_schema(engine):
+        # The job writes to the store (the warning task), so it brings an older store's schema
+        # up to date first, as every writing entry point does.
+        upgrade(engine)
     target = open_target(args.target or settings.publication_dir, Path(settings.files_dir))
     store = make_url(str(engine.url)).render_as_string(hide_password=True)
     as_of = args.as_of or brussels_today(settings)
