@@ -14,6 +14,7 @@ from publisher.store import models as m
 from publisher.store.db import open_engine
 from publisher.store.migrate import upgrade
 from publisher.store.vocabulary import UnitType
+from publisher.synthetic.smallest import one_unit
 
 
 @pytest.fixture
@@ -23,14 +24,7 @@ def store(tmp_path) -> str:
     engine = open_engine(url)
     upgrade(engine)
     with Session(engine) as s:
-        s.add(m.Municipality(niscode="44021", name="Gent", province="Oost-Vlaanderen"))
-        s.flush()
-        s.add(m.Address(id=1, adres_id="200001", straatnaam="Kerkstraat", huisnummer="1",
-                        postcode="9000", niscode="44021"))
-        s.add(m.Building(id=1, reference="PA18-000001", niscode="44021"))
-        s.flush()
-        s.add(m.DwellingUnit(id=1, reference="EN18-000001", building_id=1, address_id=1,
-                             unit_type=UnitType.KAMER))
+        one_unit(s, UnitType.KAMER)
         s.add(m.Person(id=1, first_name="Canary", last_name="Vanderpersoon"))
         s.commit()
     engine.dispose()

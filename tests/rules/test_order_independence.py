@@ -39,6 +39,7 @@ from publisher.store.vocabulary import (
     SigningFlow,
     UnitType,
 )
+from publisher.synthetic.smallest import one_unit
 
 #: Examples per property in ``make test`` (each records one history four ways and checks
 #: ~20–60 dates); ``VLOK_PROPERTY_EXAMPLES=20000`` for a long run.
@@ -211,14 +212,7 @@ def raw_store() -> Engine:
         engine = open_engine(f"sqlite:///{tempfile.mkdtemp(prefix='vlok-prop-')}/vlok.sqlite")
         upgrade(engine)
         with Session(engine) as s:
-            s.add(m.Municipality(niscode="44021", name="Gent", province="Oost-Vlaanderen"))
-            s.flush()
-            s.add(m.Address(id=1, adres_id="1", straatnaam="Kerkstraat", huisnummer="1",
-                            postcode="9000", niscode="44021"))
-            s.add(m.Building(id=1, reference="PA18-000001", niscode="44021"))
-            s.flush()
-            s.add(m.DwellingUnit(id=1, reference="EN18-000001", building_id=1, address_id=1,
-                                 unit_type=UnitType.ZW))
+            one_unit(s)
             s.commit()
         _ENGINE.append(engine)
     return _ENGINE[0]

@@ -21,16 +21,15 @@ from sqlalchemy.orm import Session
 from publisher.errors import RuleViolation
 from publisher.extract.histories import read_histories, read_policies
 from publisher.rules import has_valid_ca, is_on_inventory
-from publisher.store import models as m
 from publisher.store.dossiers import load_policies, save_unit
 from publisher.store.records import Unit
 from publisher.store.vocabulary import (
     CertificateStatus,
     DecisionKind,
     RemovalReason,
-    SigningFlow,
     UnitType,
 )
+from publisher.synthetic.smallest import one_unit
 
 D = date.fromisoformat
 CA, NO_CA, VIVOO, OFF = True, False, True, False
@@ -294,31 +293,14 @@ VIOLATIONS = [
 # --- running a scenario against a store ---------------------------------------------------------
 
 
-def seed_unit(session: Session, unit_type: UnitType, policies: list[tuple[str, int | None]]
-              ) -> Unit:
-    """One municipality, address, building and unit: the smallest world a scenario needs."""
-    session.add(m.Municipality(niscode="44021", name="Gent", province="Oost-Vlaanderen"))
-    session.flush()
-    session.add(m.Address(id=1, adres_id="200001", straatnaam="Kerkstraat", huisnummer="1",
-                          postcode="9000", niscode="44021"))
-    session.add(m.Building(id=1, reference="PA18-000001", niscode="44021"))
-    session.flush()
-    session.add(m.DwellingUnit(id=1, reference="EN18-000001", building_id=1, address_id=1,
-                               unit_type=unit_type))
-    for n, (valid_from, years) in enumerate(policies, 1):
-        session.add(m.PolicyParameter(id=n, niscode="44021", valid_from=D(valid_from),
-                                      ca_validity_years=years, signing_flow=SigningFlow.MANUEEL))
-    session.flush()
-    return Unit(id=1, reference="EN18-000001", building_id=1, unit_type=unit_type)
-
-
 WAYS = ["ops_in_date_order", "ops_latest_first", "raw_rows"]
 
 
 def store_scenario(store, scenario: Scenario, way: str) -> None:
     """Record ``scenario`` in ``store`` one of the three ways."""
     with Session(store) as session:
-        unit = seed_unit(session, scenario.unit_type, scenario.policies)
+        unit = one_unit(session, scenario.unit_type,
+                        tuple((D(day), years) for day, years in scenario.policies))
         policies = load_policies(session, "44021")
         if way == "raw_rows":
             write_raw(session.connection(), unit.id, scenario.steps, policies)
@@ -365,7 +347,7 @@ def test_the_store_gives_back_exactly_the_history_it_was_given(sqlite_engine) ->
     from publisher.store.dossiers import load_unit
 
     with Session(sqlite_engine) as session:
-        unit = seed_unit(session, scenario.unit_type, [])
+        unit = one_unit(session, scenario.unit_type)
         built = record(unit, scenario.steps, [])
         save_unit(session, built)
         session.commit()

@@ -13,7 +13,8 @@ from publisher.rules import warning
 from publisher.store import models as m
 from publisher.store.dossiers import open_warning_procedures, save_warning
 from publisher.store.records import WarningProcedure
-from publisher.store.vocabulary import ProcedureKind, ProcedureStatus, UnitType
+from publisher.store.vocabulary import ProcedureKind, ProcedureStatus
+from publisher.synthetic.smallest import one_unit
 
 D = date.fromisoformat
 
@@ -112,15 +113,7 @@ def test_month_after_31_january_is_the_end_of_february() -> None:
 
 def test_daily_task_on_the_store_converts_and_is_idempotent(store) -> None:
     with Session(store) as session:
-        session.add(m.Municipality(niscode="44021", name="Gent", province="Oost-Vlaanderen"))
-        session.flush()
-        session.add(m.Address(id=1, adres_id="1", straatnaam="Kerkstraat", huisnummer="1",
-                              postcode="9000", niscode="44021"))
-        session.add(m.Building(id=1, reference="PA18-000001", niscode="44021"))
-        session.flush()
-        session.add(m.DwellingUnit(id=1, reference="EN18-000001", building_id=1, address_id=1,
-                                   unit_type=UnitType.ZW))
-        session.flush()
+        one_unit(session)
         save_warning(session, granted("2024-05-15"))
         session.commit()
     with Session(store) as session:
