@@ -41,6 +41,15 @@ def _valid_ca_unit(engine: Engine) -> tuple[int, str, int]:
             .order_by(m.DwellingUnit.id.desc()).limit(1)).one()
 
 
+def _building_with_open_claim(engine: Engine) -> tuple[int, str]:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(m.Building.id, m.Building.reference)
+            .join(m.RestorationClaim, m.RestorationClaim.building_id == m.Building.id)
+            .where(m.RestorationClaim.repair_confirmed_date.is_(None))
+            .order_by(m.Building.id).limit(1)).one()
+
+
 def _published(root: Path) -> set[str]:
     path = DirectoryTarget(root).current("poi").path
     with closing(sqlite3.connect(path)) as db:
@@ -87,12 +96,8 @@ def test_a_decision_row_with_an_unreadable_date_withholds_the_flags_it_could_cha
 
 def test_a_building_with_two_main_addresses_is_quarantined_not_a_crash(tiny_store, tmp_path,
                                                                        publish) -> None:
+    building, reference = _building_with_open_claim(tiny_store)
     with tiny_store.connect() as conn:
-        building, reference = conn.execute(
-            select(m.Building.id, m.Building.reference)
-            .join(m.RestorationClaim, m.RestorationClaim.building_id == m.Building.id)
-            .where(m.RestorationClaim.repair_confirmed_date.is_(None))
-            .order_by(m.Building.id).limit(1)).one()
         other = conn.scalar(select(m.Address.id).where(~m.Address.id.in_(
             select(m.BuildingAddress.address_id))).limit(1))
     _raw(tiny_store, "INSERT INTO building_address (building_id, address_id, is_main) "
@@ -106,12 +111,7 @@ def test_a_building_with_two_main_addresses_is_quarantined_not_a_crash(tiny_stor
 
 def test_an_open_claim_on_a_building_without_address_is_quarantined(tiny_store, tmp_path,
                                                                     publish) -> None:
-    with tiny_store.connect() as conn:
-        building, reference = conn.execute(
-            select(m.Building.id, m.Building.reference)
-            .join(m.RestorationClaim, m.RestorationClaim.building_id == m.Building.id)
-            .where(m.RestorationClaim.repair_confirmed_date.is_(None))
-            .order_by(m.Building.id).limit(1)).one()
+    building, reference = _building_with_open_claim(tiny_store)
     _raw(tiny_store, "DELETE FROM building_address WHERE building_id = ?", building)
     report = publish(tiny_store, tmp_path)
     assert report.quarantined["building without main address"] >= 1
