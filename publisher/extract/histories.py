@@ -68,15 +68,28 @@ class UnitHistory:
     dropped: list[str] = field(default_factory=list)  # reasons of dropped certificate rows
 
 
+_DAYS: dict[str, date] = {}
+
+
 def as_date(value: Any, what: str) -> date:
-    """A stored date (``date`` on PostgreSQL, ISO text on SQLite) or :class:`BadRow`."""
+    """A stored date (``date`` on PostgreSQL, ISO text on SQLite) or :class:`BadRow`.
+
+    Text dates are cached: a store has a few thousand distinct days and millions of rows.
+    """
     if isinstance(value, date):
         return value
     if isinstance(value, str):
+        known = _DAYS.get(value)
+        if known is not None:
+            return known
         try:
-            return date.fromisoformat(value[:10]) if len(value) >= 10 else _bad(what, value)
+            day = date.fromisoformat(value) if len(value) == 10 else None
         except ValueError:
-            pass
+            day = None
+        if day is not None:
+            if len(_DAYS) < 100_000:
+                _DAYS[value] = day
+            return day
     return _bad(what, value)
 
 
@@ -85,12 +98,16 @@ def opt_date(value: Any, what: str) -> date | None:
     return None if value is None else as_date(value, what)
 
 
+_MEMBERS: dict[type, dict[Any, Any]] = {}
+
+
 def as_enum(kind: type[E], value: Any, what: str) -> E:
-    """A stored vocabulary value or :class:`BadRow`."""
-    try:
-        return kind(value)
-    except ValueError:
-        return _bad(what, value)
+    """A stored vocabulary value or :class:`BadRow` (a dict lookup: this runs per row)."""
+    members = _MEMBERS.get(kind)
+    if members is None:
+        members = _MEMBERS[kind] = {m.value: m for m in kind}  # type: ignore[attr-defined]
+    found = members.get(value) if isinstance(value, str) else None
+    return found if found is not None else _bad(what, value)
 
 
 def _bad(what: str, value: Any) -> Any:

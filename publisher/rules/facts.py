@@ -134,6 +134,8 @@ def inventory_periods(unit: Unit) -> list[Period]:
     its own entry, a recorded removal of the unit from that list on or after its start, the day a
     CA dated after its start is sent, or demolition.
     """
+    if not unit.decisions and not unit.entries:
+        return []
     listing = {d.id: d for d in unit.decisions if d.kind in LIST_BY_DECISION}
     opened: list[tuple[InventoryList, date, str, int | None, list[End], date | None]] = []
     for d in listing.values():
