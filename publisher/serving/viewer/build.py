@@ -8,6 +8,9 @@ when a third party does not), so Leaflet and leaflet.markercluster are served fr
     .venv/bin/python -m publisher.serving.viewer.build
 
 It is idempotent: with ``--if-missing`` it does nothing when every vendored file is present.
+
+axe-core (a dev dependency) is vendored the same way but into ``test_vendor/``, which the server
+does not serve: only the browser tests inject it, to check the page against WCAG.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 VENDOR = HERE / "static" / "vendor"
+#: Libraries only the tests use (not under ``static/``, so never served).
+TEST_VENDOR = HERE / "test_vendor"
 
 #: npm package → files (relative to the package) copied into ``static/vendor/<package>/``.
 DIST_FILES: dict[str, tuple[str, ...]] = {
@@ -31,12 +36,24 @@ DIST_FILES: dict[str, tuple[str, ...]] = {
                               "dist/MarkerCluster.css", "dist/MarkerCluster.Default.css",
                               "MIT-LICENCE.txt"),
 }
+#: The same for the test-only libraries, copied into ``test_vendor/<package>/``.
+TEST_FILES: dict[str, tuple[str, ...]] = {
+    "axe-core": ("axe.min.js", "LICENSE"),
+}
+#: The accessibility engine the browser tests inject into the page.
+AXE = TEST_VENDOR / "axe-core" / "axe.min.js"
+
+
+def _targets() -> list[tuple[str, str, Path]]:
+    """(package, file in the package, where it lands) for every vendored file."""
+    return [(pkg, f, root / pkg / f.removeprefix("dist/"))
+            for root, table in ((VENDOR, DIST_FILES), (TEST_VENDOR, TEST_FILES))
+            for pkg, files in table.items() for f in files]
 
 
 def vendored() -> list[Path]:
     """Where each vendored file lands (``dist/`` is dropped so CSS keeps ``images/`` beside)."""
-    return [VENDOR / pkg / f.removeprefix("dist/") for pkg, files in DIST_FILES.items()
-            for f in files]
+    return [target for _, _, target in _targets()]
 
 
 def is_built() -> bool:
@@ -48,11 +65,9 @@ def build(npm: str = "npm") -> None:
     """``npm ci`` in this directory, then copy the dist files into ``static/vendor/``."""
     subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=HERE,
                    check=True)
-    for pkg, files in DIST_FILES.items():
-        for name in files:
-            target = VENDOR / pkg / name.removeprefix("dist/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(HERE / "node_modules" / pkg / name, target)
+    for pkg, name, target in _targets():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(HERE / "node_modules" / pkg / name, target)
 
 
 def main(argv: list[str] | None = None) -> int:
