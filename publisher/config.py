@@ -31,6 +31,12 @@ class Settings:
     retention_days: int = 30
     basemap_url: str = ""
     basemap_attribution: str = ""
+    serving_pool_size: int = 4
+    serving_pool_overflow: int = 16
+    serving_pool_timeout: float = 10.0
+    serving_statement_timeout_ms: int = 120_000
+    serving_idle_in_transaction_timeout_ms: int = 60_000
+    serving_max_streams: int = 100
 
 
 def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
@@ -49,4 +55,6 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
             values[name] = env
         if name in values and field.type in (int, "int"):
             values[name] = int(values[name])  # type: ignore[arg-type]
+        elif name in values and field.type in (float, "float"):
+            values[name] = float(values[name])  # type: ignore[arg-type]
     return Settings(**values)  # type: ignore[arg-type]

@@ -178,36 +178,82 @@ class PublicationReader:
         self._current, self._stamp = fresh, stamp
 
 
-class PgDatabase:
-    """A small pool of read-only psycopg 3 connections to the publication database."""
+class PoolExhausted(PublicationUnreadable):
+    """Every pooled connection stayed busy for the pool timeout: a 503, retry shortly."""
 
-    def __init__(self, url: str, *, pool_size: int = 4, max_overflow: int = 16) -> None:
+
+class PgDatabase:
+    """A small pool of read-only psycopg 3 connections to the publication database.
+
+    Every session is read-only and carries ``statement_timeout`` and
+    ``idle_in_transaction_session_timeout``: whatever a request or a vanished client leaves
+    behind, PostgreSQL ends it, so a connection cannot be pinned forever. Pool sizes and
+    timeouts default to the ``serving_*`` settings (``VLOK_SERVING_*`` in the environment).
+    """
+
+    def __init__(self, url: str, *, pool_size: int | None = None,
+                 max_overflow: int | None = None, pool_timeout: float | None = None,
+                 statement_timeout_ms: int | None = None,
+                 idle_in_transaction_timeout_ms: int | None = None) -> None:
         from sqlalchemy import create_engine
 
+        from publisher.config import load_settings
         from publisher.store.db import normalise_url
 
+        settings = load_settings()
         self.url = normalise_url(url)
-        # Read-only sessions and a statement timeout: the server only reads, and a runaway
-        # query must not hold a connection forever.
+        self.pool_size = settings.serving_pool_size if pool_size is None else pool_size
+        self.max_overflow = (settings.serving_pool_overflow if max_overflow is None
+                             else max_overflow)
+        statement = (settings.serving_statement_timeout_ms if statement_timeout_ms is None
+                     else statement_timeout_ms)
+        idle = (settings.serving_idle_in_transaction_timeout_ms
+                if idle_in_transaction_timeout_ms is None else idle_in_transaction_timeout_ms)
+        options = (f"-c default_transaction_read_only=on -c statement_timeout={int(statement)}"
+                   f" -c idle_in_transaction_session_timeout={int(idle)}")
         self.engine = create_engine(
-            self.url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True,
-            pool_recycle=900, pool_timeout=10,
-            connect_args={"connect_timeout": 5, "options": "-c default_transaction_read_only=on"
-                                                          " -c statement_timeout=120000"})
+            self.url, pool_size=self.pool_size, max_overflow=self.max_overflow,
+            pool_pre_ping=True, pool_recycle=900,
+            pool_timeout=settings.serving_pool_timeout if pool_timeout is None else pool_timeout,
+            connect_args={"connect_timeout": 5, "options": options})
 
     def describe(self) -> str:
         """The URL without its password."""
         return self.engine.url.render_as_string(hide_password=True)
 
+    def pool_status(self) -> dict[str, Any]:
+        """Connections in use against the most the pool opens, for ``/health``.
+
+        ``saturated`` means the next request waits for a connection (and after the pool
+        timeout gets a 503): a load signal, not a fault of the publication.
+        """
+        pool: Any = self.engine.pool
+        limit = self.pool_size + max(self.max_overflow, 0)
+        checked_out = int(pool.checkedout())
+        return {"checked_out": checked_out, "size": limit, "saturated": checked_out >= limit}
+
     def checkout(self) -> PgHandle:
-        """A pooled connection; :meth:`PgHandle.close` returns it (rolled back)."""
+        """A pooled connection; :meth:`PgHandle.close` returns it (rolled back).
+
+        Raises
+        ------
+        PoolExhausted
+            When no connection came free within the pool timeout (SQLAlchemy's pool
+            ``TimeoutError``, which wraps no DB-API error).
+        PublicationUnreadable
+            When the database cannot be reached.
+        """
         from sqlalchemy.exc import SQLAlchemyError
+        from sqlalchemy.exc import TimeoutError as PoolTimeout
 
         try:
             raw = self.engine.raw_connection()
+        except PoolTimeout as exc:
+            raise PoolExhausted("every publication database connection is busy") from exc
         except SQLAlchemyError as exc:
+            cause = getattr(exc, "orig", None) or exc
             raise PublicationUnreadable(f"publication database unavailable: "
-                                        f"{type(exc.orig or exc).__name__}") from exc
+                                        f"{type(cause).__name__}") from exc
         return PgHandle(raw)
 
     @contextmanager
@@ -266,37 +312,58 @@ class PostGISReader:
             When the database cannot be read.
         """
         if time.monotonic() - self._checked >= self.ttl:
-            with self._lock:
-                if time.monotonic() - self._checked >= self.ttl:
-                    self._reload()
+            # One thread re-reads the pointer; the others keep serving the last one rather
+            # than queue behind it (it may wait the whole pool timeout on a busy pool).
+            if self._lock.acquire(blocking=not self._current):
+                try:
+                    if time.monotonic() - self._checked >= self.ttl:
+                        self._reload()
+                finally:
+                    self._lock.release()
         return self._current.get(dataset)
+
+    def pool_status(self) -> dict[str, Any]:
+        """The pool's use (see :meth:`PgDatabase.pool_status`)."""
+        return self.database.pool_status()
 
     def _reload(self) -> None:
         import psycopg
 
         try:
-            with self.database.connection() as conn:
-                try:
-                    rows = conn.execute(f"SELECT dataset, schema_name, as_of, run_id FROM "
-                                        f"{META_SCHEMA}.current").fetchall()
-                except psycopg.errors.UndefinedTable:  # nothing published yet
-                    conn.rollback()
-                    rows = []
-                fresh: dict[str, Publication] = {}
-                for dataset, schema, as_of, run_id in rows:
-                    old = self._current.get(dataset)
-                    if old is not None and old.run_id == run_id and old.schema == schema:
-                        fresh[dataset] = old
-                        continue
-                    meta = {k: json.loads(v) for k, v in conn.execute(
-                        f'SELECT key, value FROM "{schema}".publication_meta')}
-                    fresh[dataset] = Publication(dataset, None, as_of, run_id, meta,
-                                                 backend="postgis", schema=schema,
-                                                 database=self.database)
-                conn.rollback()
+            self._read_pointer()
+        except PoolExhausted:
+            if not self._current:
+                raise
+            # A busy pool is load, not a broken publication: keep the pointer known since
+            # the last look (it changes once a day) and look again after ``ttl``.
+            LOGGER.warning("pool busy: serving the last known publication pointer")
+            self._checked = time.monotonic()
         except psycopg.Error as exc:
             raise PublicationUnreadable(f"publication database unreadable: "
                                         f"{type(exc).__name__}") from exc
+
+    def _read_pointer(self) -> None:
+        import psycopg
+
+        with self.database.connection() as conn:
+            try:
+                rows = conn.execute(f"SELECT dataset, schema_name, as_of, run_id FROM "
+                                    f"{META_SCHEMA}.current").fetchall()
+            except psycopg.errors.UndefinedTable:  # nothing published yet
+                conn.rollback()
+                rows = []
+            fresh: dict[str, Publication] = {}
+            for dataset, schema, as_of, run_id in rows:
+                old = self._current.get(dataset)
+                if old is not None and old.run_id == run_id and old.schema == schema:
+                    fresh[dataset] = old
+                    continue
+                meta = {k: json.loads(v) for k, v in conn.execute(
+                    f'SELECT key, value FROM "{schema}".publication_meta')}
+                fresh[dataset] = Publication(dataset, None, as_of, run_id, meta,
+                                             backend="postgis", schema=schema,
+                                             database=self.database)
+            conn.rollback()
         self._current, self._checked = fresh, time.monotonic()
 
 
