@@ -28,6 +28,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -80,7 +81,9 @@ def create_app(publication_dir: Path | str | None = None, *,
     ogc = OgcApi(source, base_url=base_url)
 
     async def health(request: Request) -> Response:
-        return _health(reader)
+        # In a thread: reading the pointer may wait for a pooled connection, and the event
+        # loop must keep answering /metrics and every other request meanwhile.
+        return await run_in_threadpool(_health, reader)
 
     async def metrics_endpoint(request: Request) -> Response:
         return PlainTextResponse(metrics.exposition(),
@@ -181,7 +184,12 @@ def create_app_from_env() -> Starlette:
 
 
 def _health(reader: PublicationReader | PostGISReader) -> JSONResponse:
-    """Which publication serves each dataset; 503 while there is none."""
+    """Which publication serves each dataset; 503 while there is none.
+
+    On PostGIS also the pool's use (``pool``: checked out, size, saturated). A saturated
+    pool is load, not a fault: the status stays 200 while the publication can be read, so a
+    load balancer does not take a busy worker out and overload the others.
+    """
     datasets = {}
     try:
         for name in DATASETS:
@@ -194,9 +202,12 @@ def _health(reader: PublicationReader | PostGISReader) -> JSONResponse:
         return JSONResponse({"status": "unavailable", "error": "publication unreadable",
                              "datasets": {}}, status_code=HTTPStatus.SERVICE_UNAVAILABLE)
     loaded = any(d is not None for d in datasets.values())
-    return JSONResponse({"status": "ok" if loaded else "unavailable",
-                         "publication_loaded": loaded, "datasets": datasets},
-                        status_code=HTTPStatus.OK if loaded else HTTPStatus.SERVICE_UNAVAILABLE)
+    body: dict[str, object] = {"status": "ok" if loaded else "unavailable",
+                               "publication_loaded": loaded, "datasets": datasets}
+    if isinstance(reader, PostGISReader):
+        body["pool"] = reader.pool_status()
+    return JSONResponse(body, status_code=HTTPStatus.OK if loaded
+                        else HTTPStatus.SERVICE_UNAVAILABLE)
 
 
 def _wfs_routes(reader: PublicationReader | PostGISReader) -> list[BaseRoute]:

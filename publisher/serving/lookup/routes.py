@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -31,9 +32,14 @@ def routes(reader: PublicationReader) -> list[BaseRoute]:
     """The lookup's routes over the publications ``reader`` serves."""
 
     async def woningkwaliteit(request: Request) -> Response:
+        # The lookup reads the database: in a thread, so a busy pool (or a slow query)
+        # never stops this worker's event loop and every other request with it.
+        return await run_in_threadpool(answer, request)
+
+    def answer(request: Request) -> Response:
         try:
             pub = reader.current("poi")
-        except PublicationUnreadable:  # PostGIS publication database down
+        except PublicationUnreadable:  # PostGIS publication database down or busy
             return problem_response(unavailable(), request)
         try:
             body = lookup(pub, request.query_params.multi_items(), public_base(request))

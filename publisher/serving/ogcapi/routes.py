@@ -277,4 +277,6 @@ def _to_response(headers: dict[str, str], status: int, content: Any) -> Response
     else:
         response = Response(content, status_code=status)
     response.headers.update(headers)
+    if status == HTTPStatus.SERVICE_UNAVAILABLE:  # unreadable or busy publication: say when
+        response.headers.setdefault("Retry-After", "30")
     return response
