@@ -183,7 +183,12 @@ def _label(straat: str, nr: str, bus: str | None, postcode: str, gemeente: str) 
 
 def points(db: sqlite3.Connection, product: str | None,
            bbox: Sequence[float] | None) -> dict[str, object]:
-    """The POI points as a GeoJSON FeatureCollection in CRS84 (stable fid order)."""
+    """The POI points as a GeoJSON FeatureCollection in CRS84 (stable fid order).
+
+    Besides the label, each point carries its address parts: the map groups the facts of one
+    address point under one marker, and the list sorts them by municipality, street and house
+    number, which a label string cannot do (``9`` sorts after ``10``).
+    """
     where, args = [], []
     if product:
         where.append('p."PRODUCT" = ?')
@@ -207,7 +212,9 @@ def points(db: sqlite3.Connection, product: str | None,
         features.append({"type": "Feature", "id": poid,
                          "geometry": {"type": "Point", "coordinates": [lon, lat]},
                          "properties": {"PRODUCT": prod, "ADRESID": adresid,
-                                        "adres": _label(straat, nr, bus, postcode, gemeente)}})
+                                        "adres": _label(straat, nr, bus, postcode, gemeente),
+                                        "straat": straat, "huisnummer": nr, "bus": bus,
+                                        "postcode": postcode, "gemeente": gemeente}})
     return {"type": "FeatureCollection", "numberReturned": len(features), "features": features}
 
 

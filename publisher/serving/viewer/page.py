@@ -16,7 +16,7 @@ from string import Template
 
 from publisher.serving.publications import Publication
 from publisher.serving.viewer.settings import ViewerSettings
-from publisher.serving.viewer.texts import PRODUCTS, SOURCE
+from publisher.serving.viewer.texts import ABSENCE, ORDER, PRODUCTS, SOURCE
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "index.html"
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
@@ -70,13 +70,14 @@ def render_page(pub: Publication | None, base_url: str, settings: ViewerSettings
     counts: dict[str, int] = dict(pub.meta.get("counts", {})) if pub else {}
     as_of = dutch_date(pub.as_of) if pub else "nog geen publicatie"
     config = {"peildatum": pub.as_of.isoformat() if pub else None, "peildatumTekst": as_of,
-              "bron": SOURCE, "producten": PRODUCTS, "aantallen": counts,
+              "bron": SOURCE, "producten": PRODUCTS, "volgorde": ORDER, "afwezig": ABSENCE,
+              "aantallen": counts,
               "basemap": settings.basemap_url, "attributie": settings.basemap_attribution,
               "ogcItem": "/ogc/collections/poi/items/",
               "maxPunten": max_points, "puntenVanafZoom": points_from_zoom}
     values = {
         "as_of": escape(as_of), "source": escape(SOURCE), "legend": _legend(counts),
-        "explanations": _explanations(),
+        "explanations": _explanations(), "no_dot": escape(ABSENCE["geen_stip"]),
         "wfs_url": escape(f"{base_url}/wfs"), "ogc_url": escape(f"{base_url}/ogc"),
         "downloads_url": escape(f"{base_url}/downloads"),
         "config": json.dumps(config, ensure_ascii=False).replace("</", "<\\/"),

@@ -98,6 +98,22 @@ def phone(browser, viewer_url, recorder) -> Iterator[object]:
     context.close()
 
 
+def _unfold(scope) -> int:
+    """Open every folded section (``<details>``) under ``scope``; how many were opened."""
+    folded = scope.locator("details:not([open]) > summary")
+    opened = 0
+    while folded.count() and opened < 50:
+        folded.first.click()
+        opened += 1
+    return opened
+
+
+@pytest.fixture(scope="session")
+def unfold():
+    """``unfold(locator)``: open the folded facts of a popup or list, as a reader clicks them."""
+    return _unfold
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)

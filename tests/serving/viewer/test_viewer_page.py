@@ -40,13 +40,14 @@ def test_turning_a_layer_off_removes_its_markers(page):
 
 
 def test_searching_an_address_opens_its_popup_with_the_product_text(page, known_address,
-                                                                    artifacts):
+                                                                    artifacts, unfold):
     page.get_by_role("combobox").fill(known_address["typed"])
     option = page.get_by_role("option", name=known_address["label"])
     option.wait_for()
     option.click()
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
+    unfold(popup)  # the facts are folded under the one-line summary
     text = popup.inner_text()
     assert known_address["label"] in text
     assert VIVOO_TITLE in text
@@ -57,11 +58,16 @@ def test_searching_an_address_opens_its_popup_with_the_product_text(page, known_
     page.screenshot(path=str(artifacts / "viewer-popup.png"))
 
 
-def test_the_list_view_shows_the_same_result_without_the_map(page, known_address, artifacts):
+def test_the_list_view_shows_the_same_result_without_the_map(page, known_address, artifacts,
+                                                            unfold):
     page.get_by_role("combobox").fill(known_address["typed"])
     page.get_by_role("option", name=known_address["label"]).click()
-    popup_text = page.locator(".leaflet-popup-content").inner_text()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    unfold(popup)
+    popup_text = popup.inner_text()
     page.get_by_role("button", name="Lijst").click()
+    unfold(page.locator("#resultaten"))
     assert page.locator("#kaart").is_hidden()
     items = page.locator("#resultaten > li")
     assert items.count() == 1
@@ -100,7 +106,7 @@ def test_the_keyboard_alone_reaches_the_search_and_the_results(page, known_addre
             break
     else:
         raise AssertionError("Tab never reached the results")
-    assert page.evaluate("document.activeElement.tagName") in ("A", "BUTTON")
+    assert page.evaluate("document.activeElement.tagName") in ("A", "BUTTON", "SUMMARY")
 
 
 def test_the_page_is_labelled_for_screen_readers(page):

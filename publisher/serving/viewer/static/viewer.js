@@ -1,48 +1,23 @@
-/* Citizen map viewer: layers per product with clustering, address search, popups, list view.
- * Everything it loads comes from this server (see build.py for the vendored Leaflet). */
+/* Citizen map viewer: one marker per address point, clustering, address search, popups, list.
+ * Everything it loads comes from this server (see build.py for the vendored Leaflet); what an
+ * address point says is built by adrespunt.js, shared with the list and the search. */
 (function () {
   "use strict";
 
-  var config = JSON.parse(document.getElementById("config").textContent);
+  var A = window.VlokAdrespunt;
+  var config = A.config;
   var PRODUCTS = config.producten;
+  var TEXT = A.text;
+  var el = A.el;
   var FLANDERS = [[50.68, 2.54], [51.51, 5.92]];
-  var state = { layers: {}, groups: {}, cells: {}, features: {}, cellFeatures: {}, markers: {},
-    loaded: {}, seq: {}, search: null, view: "kaart" };
+  var LOAD_FAILED = "De kaartgegevens konden niet geladen worden. Probeer later opnieuw.";
+  var state = { cells: {}, features: {}, cellFeatures: {}, loaded: {}, seq: {}, markers: {},
+    points: [], search: null, view: "kaart" };
+  var status = document.getElementById("zoek-status");
+  var kaart = document.getElementById("kaart");
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") { node.textContent = attrs[k]; } else { node.setAttribute(k, attrs[k]); }
-    });
-    (children || []).forEach(function (c) { if (c) { node.appendChild(c); } });
-    return node;
-  }
-
-  /* One fact in plain words: the same element in a popup and in the list. */
-  function factElement(product, poid, adres) {
-    var t = PRODUCTS[product];
-    var more = el("p", {}, [
-      el("a", { href: t.meer, rel: "noopener", text: "Meer uitleg op vlaanderen.be" }),
-      document.createTextNode(" · "),
-      el("a", { href: config.ogcItem + encodeURIComponent(poid), text: "Gegevens (OGC API)" })
-    ]);
-    return el("article", { "class": "feit " + t.code, "data-poid": poid, "data-product": product }, [
-      el("h3", {}, [el("span", { "class": "symbool " + t.code, "aria-hidden": "true", text: t.letter }),
-        el("span", { text: t.titel })]),
-      el("p", { "class": "adres", text: adres }),
-      el("p", { text: t.feit }),
-      el("p", { text: t.wat }),
-      el("p", {}, [el("strong", { text: "Wat betekent dit voor u? " }), document.createTextNode(t.betekenis)]),
-      el("p", { "class": "meta", text: "Toestand op " + config.peildatumTekst + " · Bron: " + config.bron }),
-      more
-    ]);
-  }
-
-  function factsElement(facts) {
-    var box = el("div", { "class": "feiten" });
-    facts.forEach(function (f) { box.appendChild(factElement(f.product, f.poid, f.adres)); });
-    return box;
-  }
+  function escapeAttr(s) { return String(s).replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;"); }
+  function popupWidth() { return Math.max(220, Math.min(360, window.innerWidth - 56)); }
 
   /* ---- map ---- */
   var map = L.map("kaart", { zoomControl: true, zoomSnap: 0.25, minZoom: 6.5, maxZoom: 19, keyboard: true,
@@ -55,43 +30,97 @@
   fetch("/api/v1/kaart/gemeenten").then(function (r) { return r.ok ? r.json() : null; })
     .then(function (data) {
       if (!data || !data.features.length) { return; }
-      L.geoJSON(data, { interactive: false, style: { color: "#7d8a96", weight: 1, fill: true,
+      L.geoJSON(data, { interactive: false, style: { color: "#6b7783", weight: 1, fill: true,
         fillColor: "#ffffff", fillOpacity: config.basemap ? 0 : 0.7, className: "gemeente" } })
         .addTo(map).bringToBack();
     }).catch(function () { /* outlines are decoration: the points still show */ });
 
-  function clusterSize(n) { return n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 44 : 52; }
+  function clusterSize(n) { return n < 10 ? 36 : n < 100 ? 42 : n < 1000 ? 50 : 58; }
+  function countText(n) { return n < 10000 ? n.toLocaleString("nl-BE") : Math.round(n / 1000) + "k"; }
 
-  function clusterIcon(code) {
-    return function (cluster) {
-      var n = cluster.getChildCount();
-      return L.divIcon({ html: String(n), className: "groep " + code, iconSize: [clusterSize(n), clusterSize(n)] });
-    };
+  /* Codes of the products in a tally, and the class that says whether they are mixed: shape
+   * and letters tell the products apart, colour only repeats it (WCAG 1.4.1). */
+  function classes(base, tally) {
+    var codes = tally.map(function (t) { return PRODUCTS[t.product].code; });
+    return base + " " + codes.join(" ") + (codes.length > 1 ? " gemengd" : "");
   }
 
-  function markerIcon(t) {
-    return L.divIcon({ html: t.letter, className: "punt " + t.code, iconSize: [20, 20] });
+  /* A cluster of address points: the number of facts, the letters of their products. */
+  function clusterIcon(cluster) {
+    var facts = [];
+    cluster.getAllChildMarkers().forEach(function (m) { facts = facts.concat(m.point.facts); });
+    var tally = A.tally(facts);
+    var n = facts.length;
+    var name = A.countText(n) + " op " + cluster.getChildCount() + " adressen (" + tally.map(function (t) {
+      return PRODUCTS[t.product].titel + ": " + t.n; }).join(", ") + "), inzoomen";
+    return L.divIcon({ className: classes("groep", tally), iconSize: [clusterSize(n), clusterSize(n)],
+      html: '<span class="n" data-naam="' + escapeAttr(name) + '">' + countText(n) + "</span>" +
+        '<span class="letters">' + A.letters(facts) + "</span>" });
+  }
+
+  /* An address point: the letters of its facts and, with more than one, a count badge. */
+  function pointIcon(point) {
+    var tally = A.tally(point.facts);
+    var letters = A.letters(point.facts);
+    var n = point.facts.length;
+    return L.divIcon({ className: classes("punt", tally), iconSize: [18 + 9 * letters.length, 28],
+      html: '<span class="letters">' + letters + "</span>" + (n > 1 ? '<span class="badge">' + n + "</span>" : "") });
+  }
+
+  var cluster = L.markerClusterGroup({ iconCreateFunction: clusterIcon, chunkedLoading: true,
+    showCoverageOnHover: false, maxClusterRadius: 45, spiderfyOnMaxZoom: true, disableClusteringAtZoom: 18 });
+  cluster.on("animationend spiderfied", labelClusters);
+  map.addLayer(cluster);
+
+  function makeMarker(point) {
+    var name = A.accessibleName(point);
+    var m = L.marker([point.lat, point.lon], { icon: pointIcon(point), title: name, keyboard: true, riseOnHover: true });
+    m.point = point;
+    m.on("add", function () { m.getElement().setAttribute("aria-label", name); });
+    m.bindPopup(function () { return A.element(m.point); }, { maxWidth: popupWidth() });
+    return m;
+  }
+
+  /* Regroup the loaded facts of the products shown into address points; only markers whose
+   * facts changed are replaced, so a pan does not redraw the map. */
+  function rebuildPoints() {
+    var facts = [];
+    activeProducts().forEach(function (p) {
+      (state.features[p] || []).forEach(function (f) { facts.push(A.fact(f)); });
+    });
+    var points = A.group(facts);
+    var now = {};
+    var added = [];
+    var gone = [];
+    points.forEach(function (point) {
+      var sig = point.facts.map(function (f) { return f.poid; }).join("|");
+      var m = state.markers[point.key];
+      if (!m || m.sig !== sig) {
+        if (m) { gone.push(m); }
+        m = makeMarker(point);
+        m.sig = sig;
+        added.push(m);
+      }
+      now[point.key] = m;
+    });
+    Object.keys(state.markers).forEach(function (k) { if (!now[k]) { gone.push(state.markers[k]); } });
+    if (gone.length) { cluster.removeLayers(gone); }
+    if (added.length) { cluster.addLayers(added); }
+    state.markers = now;
+    state.points = points;
   }
 
   /* ---- data per product and view ----
    * Zoomed out, a product with many points in view is drawn from the server's clusters (counts
    * per grid cell, /api/v1/kaart/clusters); zoomed in, or with few points in view, its points in
-   * view are loaded (/api/v1/kaart?bbox=) and clustered here. Each product's layer holds both: a
-   * marker cluster group for points and a plain group for the server's clusters. */
+   * view are loaded (/api/v1/kaart?bbox=) and merged with the other products' into address
+   * points, clustered here. */
   function setupProduct(product) {
-    var t = PRODUCTS[product];
-    var group = L.markerClusterGroup({ iconCreateFunction: clusterIcon(t.code),
-      chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 45,
-      spiderfyOnMaxZoom: true, disableClusteringAtZoom: 18 });
-    group.on("animationend spiderfied", labelClusters);
-    var cells = L.layerGroup();
-    state.groups[product] = group;
-    state.cells[product] = cells;
-    state.markers[product] = {};
+    state.cells[product] = L.layerGroup();
     state.features[product] = [];
+    state.cellFeatures[product] = [];
     state.seq[product] = 0;
-    state.layers[product] = L.layerGroup([group, cells]);
-    map.addLayer(state.layers[product]);
+    map.addLayer(state.cells[product]);
   }
 
   function clamp(v, lo, hi) { return Math.min(hi, Math.max(lo, v)); }
@@ -116,32 +145,10 @@
   }
 
   function showPoints(product, data) {
-    var t = PRODUCTS[product];
-    var group = state.groups[product];
-    var old = state.markers[product];
-    var now = {};
-    var added = [];
     state.cells[product].clearLayers();
-    data.features.forEach(function (f) {
-      var m = old[f.id];
-      if (!m) {
-        var c = f.geometry.coordinates;
-        m = L.marker([c[1], c[0]], { icon: markerIcon(t), title: t.titel + ": " + f.properties.adres,
-          keyboard: true, riseOnHover: true });
-        m.feature = f;
-        m.bindPopup(function () {
-          return factsElement([{ product: product, poid: f.id, adres: f.properties.adres }]);
-        }, { maxWidth: 320 });
-        added.push(m);
-      }
-      now[f.id] = m;
-    });
-    var gone = Object.keys(old).filter(function (id) { return !now[id]; }).map(function (id) { return old[id]; });
-    if (gone.length) { group.removeLayers(gone); }
-    if (added.length) { group.addLayers(added); }
-    state.markers[product] = now;
     state.features[product] = data.features;
     state.cellFeatures[product] = [];
+    rebuildPoints();
   }
 
   function zoomInto(b, latlng) {
@@ -155,16 +162,11 @@
     }
   }
 
-  function countText(n) {
-    return n < 10000 ? n.toLocaleString("nl-BE") : Math.round(n / 1000) + "k";
-  }
-
+  /* The server's clusters of one product: its shape, its letter and the count. */
   function showCells(product, data) {
     var t = PRODUCTS[product];
     var cells = state.cells[product];
-    if (Object.keys(state.markers[product]).length) { state.groups[product].clearLayers(); }
-    state.markers[product] = {};
-    state.features[product] = [];
+    if (state.features[product].length) { state.features[product] = []; rebuildPoints(); }
     state.cellFeatures[product] = data.features;
     cells.clearLayers();
     data.features.forEach(function (f) {
@@ -172,7 +174,8 @@
       var n = f.properties.count;
       var latlng = L.latLng(c[1], c[0]);
       var name = n.toLocaleString("nl-BE") + " × " + t.titel + ", inzoomen";
-      var m = L.marker(latlng, { icon: L.divIcon({ html: countText(n), className: "groep server " + t.code,
+      var m = L.marker(latlng, { icon: L.divIcon({ className: "groep server " + t.code,
+        html: '<span class="n">' + countText(n) + '</span><span class="letters">' + t.letter + "</span>",
         iconSize: [clusterSize(n), clusterSize(n)] }), title: name, keyboard: true, riseOnHover: true });
       m.on("add", function () { m.getElement().setAttribute("aria-label", name); });
       m.on("click", function () { zoomInto(f.properties.bbox, latlng); });
@@ -225,18 +228,15 @@
     clearTimeout(moving);
     moving = setTimeout(function () {
       activeProducts().forEach(function (product) {
-        refresh(product).catch(function () { status.textContent = "De kaartgegevens konden niet geladen worden. Probeer later opnieuw."; });
+        refresh(product).catch(function () { status.textContent = LOAD_FAILED; });
       });
     }, 150);
   });
 
   /* Clusters are buttons for the keyboard; give them a name a screen reader can say. */
   function labelClusters() {
-    Object.keys(state.layers).forEach(function (product) {
-      var t = PRODUCTS[product];
-      document.querySelectorAll(".groep." + t.code + ":not(.server)").forEach(function (node) {
-        node.setAttribute("aria-label", node.textContent + " × " + t.titel + ", inzoomen");
-      });
+    document.querySelectorAll("#kaart .groep:not(.server) [data-naam]").forEach(function (span) {
+      span.parentNode.setAttribute("aria-label", span.getAttribute("data-naam"));
     });
   }
   map.on("zoomend moveend", function () { labelClusters(); if (state.view === "lijst" && !state.search) { renderList(); } });
@@ -245,15 +245,17 @@
   document.querySelectorAll("#legende input[type=checkbox]").forEach(function (box) {
     box.addEventListener("change", function () {
       var product = box.dataset.product;
-      var layer = state.layers[product];
-      if (!layer) { return; }
+      if (!state.cells[product]) { return; }
       if (box.checked) {
-        map.addLayer(layer);
-        refresh(product).catch(function () { status.textContent = "De kaartgegevens konden niet geladen worden. Probeer later opnieuw."; });
+        map.addLayer(state.cells[product]);
+        refresh(product, true).catch(function () { status.textContent = LOAD_FAILED; });
       } else {
-        map.removeLayer(layer);
+        map.removeLayer(state.cells[product]);
         state.seq[product] += 1;  /* an answer still under way is not drawn */
         state.loaded[product] = null;
+        state.features[product] = [];
+        state.cellFeatures[product] = [];
+        rebuildPoints();
       }
       renderList();
     });
@@ -264,74 +266,89 @@
       function (b) { return b.checked; }).map(function (b) { return b.dataset.product; });
   }
 
-  /* ---- list view: the search result, else what the map shows ---- */
+  /* ---- list view: the search result, else the address points in view ---- */
   var list = document.getElementById("resultaten");
   var listInfo = document.getElementById("lijst-uitleg");
+  var MAX_LIST = 100;
 
-  function listItem(facts, latlng) {
+  function listItem(point) {
     var show = el("button", { type: "button", text: "Toon op de kaart" });
-    show.addEventListener("click", function () { setView("kaart"); openFacts(facts, latlng); });
-    return el("li", {}, [factsElement(facts), show]);
+    show.addEventListener("click", function () { setView("kaart"); openPoint(point); });
+    return el("li", {}, [A.element(point, "h3"), show]);
   }
 
   function renderList() {
     list.textContent = "";
     if (state.search) {
       var s = state.search;
-      listInfo.textContent = s.features.length
-        ? "Publieke feiten voor " + s.label + ":"
-        : "Voor " + s.label + " zijn geen publieke feiten bekend op " + config.peildatumTekst + ".";
-      if (s.features.length) { list.appendChild(listItem(s.features, L.latLng(s.lat, s.lon))); }
+      listInfo.textContent = s.facts.length ? "Publieke feiten op het adres dat u zocht:"
+        : A.fill(TEXT.geen_feiten, { adres: s.label, datum: config.peildatumTekst }) + " " + TEXT.geen_stip;
+      if (s.facts.length) { list.appendChild(listItem(s)); }
       return;
     }
     var bounds = map.getBounds();
-    var items = [];
     var grouped = 0;
+    var points = state.points.filter(function (p) { return bounds.contains([p.lat, p.lon]); });
     activeProducts().forEach(function (product) {
-      (state.features[product] || []).forEach(function (f) {
-        var c = f.geometry.coordinates;
-        if (bounds.contains([c[1], c[0]])) { items.push({ product: product, poid: f.id, adres: f.properties.adres, lat: c[1], lon: c[0] }); }
-      });
-      (state.cellFeatures[product] || []).forEach(function (f) {
+      state.cellFeatures[product].forEach(function (f) {
         var c = f.geometry.coordinates;
         if (bounds.contains([c[1], c[0]])) { grouped += f.properties.count; }
       });
     });
-    items.sort(function (a, b) { return a.adres.localeCompare(b.adres, "nl"); });
-    var shown = items.slice(0, 100);
+    var facts = points.reduce(function (n, p) { return n + p.facts.length; }, grouped);
+    var shown = points.slice(0, MAX_LIST);
+    var text = A.countText(facts) + (grouped ? " (ongeveer)" : "") + " in het kaartbeeld";
     if (grouped) {
-      listInfo.textContent = "Ongeveer " + (items.length + grouped).toLocaleString("nl-BE") +
-        " feiten in het kaartbeeld, te veel om op te sommen. Zoek een adres of zoom in." +
-        (shown.length ? " Hieronder " + (items.length > shown.length ? "de eerste " : "") + shown.length + "." : "");
+      text += ", te veel om op te sommen. Zoek een adres of zoom in.";
     } else {
-      listInfo.textContent = items.length + " feiten in het kaartbeeld" +
-        (items.length > shown.length ? "; de eerste " + shown.length + " staan hieronder. Zoek een adres of zoom in." : ".");
+      text += " op " + points.length + (points.length === 1 ? " adres" : " adressen") +
+        ", per adres, gesorteerd op gemeente, straat en huisnummer.";
+      if (points.length > shown.length) { text += " De eerste " + shown.length + " staan hieronder. Zoek een adres of zoom in."; }
     }
-    shown.forEach(function (i) { list.appendChild(listItem([i], L.latLng(i.lat, i.lon))); });
+    listInfo.textContent = text;
+    shown.forEach(function (p) { list.appendChild(listItem(p)); });
   }
 
   /* ---- view switch ---- */
   var btnMap = document.getElementById("toon-kaart");
   var btnList = document.getElementById("toon-lijst");
+  var heading = document.getElementById("resultaten-titel");
   function setView(view) {
     state.view = view;
-    document.getElementById("kaart").hidden = view !== "kaart";
+    kaart.hidden = view !== "kaart";
     document.getElementById("lijst").hidden = view !== "lijst";
     btnMap.setAttribute("aria-pressed", String(view === "kaart"));
     btnList.setAttribute("aria-pressed", String(view === "lijst"));
     if (view === "kaart") { map.invalidateSize(); } else { renderList(); }
   }
   btnMap.addEventListener("click", function () { setView("kaart"); });
-  btnList.addEventListener("click", function () { setView("lijst"); document.getElementById("resultaten-titel").focus(); });
+  btnList.addEventListener("click", function () { setView("lijst"); heading.focus(); });
+
+  /* "Ga naar de resultaten": the list's heading in the list view; in the map view the open
+   * popup, else the map itself (a hidden target would leave focus on the body). */
+  function focusResults() {
+    if (state.view === "lijst") { heading.focus(); return; }
+    var content = kaart.querySelector(".leaflet-popup-content");
+    if (content) { content.setAttribute("tabindex", "-1"); content.focus(); } else { kaart.focus(); }
+  }
+  document.querySelectorAll("a[data-naar=resultaten]").forEach(function (link) {
+    link.addEventListener("click", function (e) { e.preventDefault(); focusResults(); });
+  });
+
+  /* On a phone the map sits below the search: bring it (or the list) into view. */
+  function reveal(node) {
+    var r = node.getBoundingClientRect();
+    if (r.top < 0 || r.bottom > window.innerHeight) { node.scrollIntoView({ block: "start" }); }
+  }
 
   /* ---- search (ARIA 1.2 combobox with a listbox popup) ---- */
   var input = document.getElementById("zoek");
   var box = document.getElementById("suggesties");
-  var status = document.getElementById("zoek-status");
   var suggestions = [];
   var active = -1;
   var pending = null;
   var asked = 0;
+  var chosen = 0;
 
   function closeBox() {
     box.hidden = true; input.setAttribute("aria-expanded", "false");
@@ -341,10 +358,7 @@
   function showSuggestions(items) {
     suggestions = items; box.textContent = ""; active = -1;
     items.forEach(function (a, i) {
-      var names = [];
-      a.features.forEach(function (f) { var n = PRODUCTS[f.product].titel; if (names.indexOf(n) < 0) { names.push(n); } });
-      var li = el("li", { id: "suggestie-" + i, role: "option", "aria-selected": "false" }, [
-        el("span", { text: a.label }), el("span", { "class": "feiten", text: names.join(" · ") })]);
+      var li = el("li", { id: "suggestie-" + i, role: "option", "aria-selected": "false" }, [el("span", { text: a.label })]);
       li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(i); });
       box.appendChild(li);
     });
@@ -361,10 +375,14 @@
     options[active].scrollIntoView({ block: "nearest" });
   }
 
+  /* Suggestions for text; a refused query (400) finds nothing, a broken server is an error. */
   function ask(text) {
     var mine = ++asked;
     return fetch("/api/v1/adressen?q=" + encodeURIComponent(text))
-      .then(function (r) { return r.ok ? r.json() : { adressen: [] }; })
+      .then(function (r) {
+        if (r.status >= 500) { throw new Error("adressen: " + r.status); }
+        return r.ok ? r.json() : { adressen: [] };
+      })
       .then(function (data) { if (mine === asked) { showSuggestions(data.adressen); } return data.adressen; });
   }
 
@@ -372,7 +390,7 @@
     clearTimeout(pending);
     var text = input.value.trim();
     if (text.length < 2) { closeBox(); return; }
-    pending = setTimeout(function () { ask(text); }, 120);
+    pending = setTimeout(function () { ask(text).catch(function () { closeBox(); }); }, 120);
   });
 
   input.addEventListener("keydown", function (e) {
@@ -383,32 +401,75 @@
   });
   input.addEventListener("blur", function () { setTimeout(closeBox, 150); });
 
+  /* A search that found nothing (or failed) leaves no earlier result on screen. */
+  function clearResult(message) {
+    chosen += 1;
+    closeBox();
+    map.closePopup();
+    state.search = null;
+    status.textContent = message;
+    if (state.view === "lijst") { renderList(); }
+  }
+
   document.getElementById("zoekform").addEventListener("submit", function (e) {
     e.preventDefault();
     var text = input.value.trim();
-    if (!text) { status.textContent = "Typ een straat en huisnummer."; return; }
     clearTimeout(pending);
+    if (!text) { clearResult("Typ een straat en huisnummer, en eventueel de gemeente."); return; }
     ask(text).then(function (found) {
-      if (found.length) { choose(0); }
-      else { closeBox(); status.textContent = "Geen gepubliceerd adres gevonden voor \u201c" + text + "\u201d. Er zijn dan geen publieke feiten over bekend."; }
-    });
+      if (found.length) { choose(0); } else { clearResult(A.fill(TEXT.niet_gevonden, { zoekterm: text })); }
+    }).catch(function () { clearResult(TEXT.fout); });
   });
 
-  function openFacts(facts, latlng) {
-    map.setView(latlng, Math.max(map.getZoom(), 17));
-    L.popup({ maxWidth: 320, offset: [0, -4] }).setLatLng(latlng).setContent(factsElement(facts)).openOn(map);
+  /* Every fact at the chosen address's point (the whole building, as its marker shows), from
+   * the map's own endpoint: the nearest address point within a few metres. */
+  function pointAt(a) {
+    var d = 0.0001;
+    var bbox = [a.lon - d, a.lat - d, a.lon + d, a.lat + d].map(function (v) { return v.toFixed(6); }).join(",");
+    return getJSON("/api/v1/kaart?bbox=" + bbox).then(function (data) {
+      var points = A.group(data.features.map(A.fact));
+      var dist = function (p) { return Math.pow(p.lon - a.lon, 2) + Math.pow(p.lat - a.lat, 2); };
+      points.sort(function (p, q) { return dist(p) - dist(q); });
+      var point = points[0] || { key: A.key(a.lon, a.lat), lat: a.lat, lon: a.lon, facts: [], label: a.label };
+      var known = {};
+      point.facts.forEach(function (f) { known[f.poid] = true; });
+      (a.features || []).forEach(function (f) {
+        if (!known[f.poid]) {
+          known[f.poid] = true;
+          point.facts.push({ poid: f.poid, product: f.product, adres: f.adres, straat: "", huisnummer: "",
+            bus: "", postcode: "", gemeente: "", lon: a.lon, lat: a.lat });
+        }
+      });
+      return point.facts.length ? A.finish(point) : point;
+    });
+  }
+
+  function openPoint(point) {
+    var latlng = L.latLng(point.lat, point.lon);
+    map.setView(latlng, Math.max(map.getZoom(), 17), { animate: false });
+    L.popup({ maxWidth: popupWidth(), offset: [0, -10] }).setLatLng(latlng)
+      .setContent(A.element(point)).openOn(map);
+    reveal(kaart);
   }
 
   function choose(i) {
     var a = suggestions[i];
     if (!a) { return; }
+    var mine = ++chosen;
     closeBox();
+    map.closePopup();
     input.value = a.label;
-    state.search = a;
-    var n = a.features.length;
-    status.textContent = a.label + ": " + (n ? n + (n === 1 ? " publiek feit" : " publieke feiten") + " gevonden."
-      : "geen publieke feiten bekend.");
-    if (state.view === "lijst") { renderList(); } else { openFacts(a.features, L.latLng(a.lat, a.lon)); }
+    status.textContent = "Bezig met zoeken naar " + a.label + "…";
+    pointAt(a).then(function (point) {
+      if (mine !== chosen) { return; }
+      point.gezocht = a.label;
+      state.search = point;
+      var n = point.facts.length;
+      status.textContent = n ? a.label + ": " + A.countText(n) + " op dit adres. " + A.summary(point.facts) + "."
+        : A.fill(TEXT.geen_feiten, { adres: a.label, datum: config.peildatumTekst }) + " " + TEXT.geen_stip;
+      if (state.view === "lijst") { renderList(); reveal(document.getElementById("lijst")); }
+      else { openPoint(point); }
+    }).catch(function () { if (mine === chosen) { clearResult(TEXT.fout); } });
   }
   input.addEventListener("change", function () { if (!input.value.trim()) { state.search = null; } });
 
@@ -427,6 +488,6 @@
   Promise.all(activeProducts().map(function (product) { return refresh(product, true); })).then(function () {
     document.body.dataset.geladen = "ja";
   }).catch(function () {
-    status.textContent = "De kaartgegevens konden niet geladen worden. Probeer later opnieuw.";
+    status.textContent = LOAD_FAILED;
   });
 })();
