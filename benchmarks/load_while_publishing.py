@@ -44,6 +44,7 @@ import json
 import os
 import random
 import re
+import select
 import signal
 import socket
 import sqlite3
@@ -279,6 +280,20 @@ class Tally:
     kill_at: float | None = None
     victim_ports: frozenset[int] = frozenset()
     features: int = 0
+    idle_reconnects: int = 0
+
+
+def closed_by_server(conn: http.client.HTTPConnection) -> bool:
+    """True when the server closed this idle keep-alive connection (it reads as EOF).
+
+    Why: uvicorn closes a connection idle past its keep-alive (2 s under gunicorn), and a
+    client busy checking a 10 MB page can stay idle that long; pooling clients (urllib3,
+    httpx) look before reusing a connection, ``http.client`` does not, so this does.
+    """
+    if conn.sock is None:
+        return True
+    readable, _, _ = select.select([conn.sock], [], [], 0)
+    return bool(readable)
 
 
 def client(port: int, seed: int, stop: threading.Event, tally: Tally, registry: Registry,
@@ -290,16 +305,21 @@ def client(port: int, seed: int, stop: threading.Event, tally: Tally, registry: 
     """
     rng = random.Random(seed)
     conn: http.client.HTTPConnection | None = None
-    opened, local_port = 0.0, 0
+    opened, local_port, idle_since = 0.0, 0, 0.0
     me = threading.get_ident()
     while not stop.is_set():
         req = next_request(rng, registry, capakeys)
         started = time.monotonic()
+        if conn is not None and closed_by_server(conn):
+            conn.close()
+            conn = None
+            with tally.lock:
+                tally.idle_reconnects += 1
         try:
             if conn is None:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
                 conn.connect()
-                opened = time.monotonic()
+                opened = idle_since = time.monotonic()
                 local_port = conn.sock.getsockname()[1]
             conn.request("GET", req.path)
             resp = conn.getresponse()
@@ -311,6 +331,7 @@ def client(port: int, seed: int, stop: threading.Event, tally: Tally, registry: 
             finally:
                 with tally.lock:
                     tally.inflight.pop(me, None)
+            idle_since = time.monotonic()
             if resp.will_close:
                 conn.close()
                 conn = None
@@ -322,7 +343,9 @@ def client(port: int, seed: int, stop: threading.Event, tally: Tally, registry: 
             kill_at = tally.kill_at
             by_kill = (kill_at is not None and opened < kill_at <= ended
                        and local_port in tally.victim_ports)
-            note = f"{req.surface} {type(exc).__name__}: {str(exc)[:120]}"
+            since_kill = "" if kill_at is None else f", {started - kill_at:+.1f} s from kill"
+            note = (f"{req.surface} {type(exc).__name__}: {str(exc)[:120]} (connection idle "
+                    f"{started - idle_since:.1f} s before{since_kill})")
             with tally.lock:
                 tally.requests[req.surface] += 1
                 (tally.killed if by_kill else tally.errors)[req.surface] += 1
@@ -559,6 +582,7 @@ def run(store: str, work: Path, clients: int, seconds: float, dates: list[str],
         "requests": sum(tally.requests.values()), "2xx": sum(tally.ok.values()),
         "errors": sum(tally.errors.values()),
         "killed_connections": sum(tally.killed.values()),
+        "idle_keepalive_reconnects": tally.idle_reconnects,
         "requests_per_second": round(sum(tally.requests.values()) / wall, 1),
         "features_checked": tally.features,
         "latency": percentiles(all_latency), "surfaces": surfaces,

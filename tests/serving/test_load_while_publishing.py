@@ -20,6 +20,7 @@ import json
 import os
 import random
 import re
+import select
 import signal
 import socket
 import sqlite3
@@ -191,6 +192,9 @@ def _client(port: int, seed: int, stop: threading.Event, tally: Tally, registry:
     local_port, opened, me = 0, 0.0, threading.get_ident()
     while not stop.is_set():
         surface, path, start, count, capakey = _request(rng, smallest, capakeys)
+        if conn is not None and select.select([conn.sock], [], [], 0)[0]:
+            conn.close()  # closed by the server while idle (keep-alive): look before reuse,
+            conn = None   # as pooling clients do
         try:
             if conn is None:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -206,6 +210,9 @@ def _client(port: int, seed: int, stop: threading.Event, tally: Tally, registry:
             finally:
                 with tally.lock:
                     tally.inflight.pop(me, None)
+            if resp.will_close:
+                conn.close()
+                conn = None
         except TRANSPORT_ERRORS as exc:
             if conn is not None:
                 conn.close()
