@@ -1,0 +1,134 @@
+"""Stalled and abandoned downloads on raw sockets, and the probes that must still be answered.
+
+Shared by the PostGIS and the GeoPackage flavour of the test of issue 17: a *stalled* client
+sends a large ``COUNT=10000`` GetFeature and reads nothing (a tiny receive buffer, so the
+server blocks in ``send`` at once); an *abandoned* one reads a few kilobytes and closes. While
+they hang on, every surface (WFS, OGC API, lookup, ``/health``, ``/metrics``) must answer.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import uvicorn
+
+#: The large download of the issue: one WFS page of 10,000 features, GML.
+DOWNLOAD = ("/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=POI:POI"
+            "&COUNT=10000")
+#: A receive buffer this small fills after the first few kilobytes: the server blocks in send.
+SMALL_RCVBUF = 4096
+#: The server's send buffer per connection. Linux grows a loopback send buffer up to 4 MB,
+#: more than the whole test publication's download (~1 MB); production downloads are many
+#: times that. A fixed small buffer makes this small publication block the server the same way.
+SMALL_SNDBUF = 16_384
+
+
+@contextmanager
+def serve_small_buffers(app: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1 with small per-connection send buffers.
+
+    Accepted sockets inherit ``SO_SNDBUF`` from the listening socket, which also switches
+    off the kernel's autotuning. Yields the base URL; the server is stopped on exit.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SMALL_SNDBUF)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="auto"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def _request(base: str, target: str) -> bytes:
+    host = urlsplit(base).netloc
+    return f"GET {target} HTTP/1.1\r\nHost: {host}\r\nAccept: */*\r\n\r\n".encode()
+
+
+def stalled_client(base: str, target: str = DOWNLOAD) -> socket.socket:
+    """Open ``target`` and never read: the socket is returned, still open."""
+    url = urlsplit(base)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SMALL_RCVBUF)  # before connect
+    sock.settimeout(10)
+    sock.connect((url.hostname, url.port))
+    sock.sendall(_request(base, target))
+    return sock
+
+
+def abandoned_client(base: str, target: str = DOWNLOAD, read: int = 16_384) -> int:
+    """Open ``target``, read about ``read`` bytes, close; returns the bytes read."""
+    sock = stalled_client(base, target)
+    got = 0
+    try:
+        while got < read:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            got += len(chunk)
+    finally:
+        sock.close()
+    return got
+
+
+@dataclass
+class ProbeRound:
+    """The outcome of one round of probes: (path, status, seconds) per request."""
+
+    label: str
+    results: list[tuple[str, int, float]] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[tuple[str, int, float]]:
+        """Probes that did not answer 200."""
+        return [r for r in self.results if r[1] != 200]
+
+    @property
+    def slowest(self) -> float:
+        """Seconds of the slowest probe."""
+        return max((r[2] for r in self.results), default=0.0)
+
+
+def probe_paths(client: httpx.Client) -> list[str]:
+    """One small request per surface (the lookup by an ADRESID that exists)."""
+    first = client.get("/wfs", params={"SERVICE": "WFS", "VERSION": "2.0.0",
+                                       "REQUEST": "GetFeature", "TYPENAMES": "POI:POI",
+                                       "COUNT": "1", "OUTPUTFORMAT": "application/json"})
+    assert first.status_code == 200, first.text
+    adresid = first.json()["features"][0]["properties"]["ADRESID"]
+    return ["/health", "/metrics",
+            "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=POI:POI&COUNT=5",
+            "/ogc/collections/poi/items?limit=5&f=json",
+            f"/api/v1/woningkwaliteit?adresid={adresid}"]
+
+
+def probe(client: httpx.Client, paths: list[str], label: str) -> ProbeRound:
+    """Request every path once (sequentially), timing each; no answer counts as status 0."""
+    out = ProbeRound(label)
+    for path in paths:
+        t0 = time.monotonic()
+        try:
+            status = client.get(path).status_code
+        except httpx.TransportError:  # timed out, reset: the worker did not answer
+            status = 0
+        out.results.append((path, status, time.monotonic() - t0))
+    return out
