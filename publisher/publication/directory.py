@@ -4,14 +4,17 @@ Layout of the target directory::
 
     current.json            which file serves each dataset (replaced with one rename)
     publications/*.gpkg     dated publications, kept for ``retention_days``
-    history.sqlite          every run and its change set (added/removed POIDs per product)
+    history.sqlite          every run and its change set (added/removed POIDs per product),
+                            and whether its follow-up (downloads, report) is done
     reports/<run>.json      run reports
     .staging/               files being written; never read by anyone
 
 A reader sees the old or the new publication, whole: the new file is complete and fsynced
 before ``current.json`` is replaced by ``os.replace``, the only step that changes what serves.
 A run killed at any moment leaves at worst a staging file or an unreferenced publication, which
-the next run removes (:meth:`DirectoryTarget.recover`).
+the next run removes (:meth:`DirectoryTarget.recover`). A run killed after its switch is
+recorded with ``follow_up = 'pending'`` and completed by the next run
+(:meth:`DirectoryTarget.pending_follow_ups`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import numpy as np
 
 from publisher.extract.mapping import Mapping
 from publisher.publication import gpkg
+from publisher.publication.follow_up import DONE, PENDING, PendingFollowUp
 from publisher.publication.gpkg import read_poids
 from publisher.publication.lock import file_lock
 
@@ -44,6 +48,8 @@ CREATE TABLE IF NOT EXISTS change (
   PRIMARY KEY (run_id, product, poid));
 CREATE INDEX IF NOT EXISTS run_as_of ON run (dataset, status, as_of);
 """
+#: Added after the first release; rows from before it had no follow-up to wait for.
+FOLLOW_UP_COLUMN = "ALTER TABLE run ADD COLUMN follow_up TEXT NOT NULL DEFAULT 'done'"
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,8 @@ class DirectoryTarget:
             d.mkdir(parents=True, exist_ok=True)
         with self.history() as db:
             db.executescript(HISTORY_SCHEMA)
+            if "follow_up" not in {r[1] for r in db.execute("PRAGMA table_info(run)")}:
+                db.execute(FOLLOW_UP_COLUMN)
 
     def describe(self) -> str:
         """The target as a person reads it."""
@@ -177,21 +185,64 @@ class DirectoryTarget:
         """Keep the run report under ``reports/``."""
         write_atomic(self.reports / f"{run_id}.json", report_json.encode())
 
+    def _load_report(self, run_id: str) -> str | None:
+        try:
+            return (self.reports / f"{run_id}.json").read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+
+    def pending_follow_ups(self) -> list[PendingFollowUp]:
+        """Published runs whose downloads or report were not completed, oldest first.
+
+        Call after :meth:`recover`, which settles the runs killed during their switch.
+        """
+        with self.history() as db:
+            rows = db.execute(
+                "SELECT r.run_id, r.dataset, r.as_of, r.file, r.previous_run, p.as_of "
+                "FROM run r LEFT JOIN run p ON p.run_id = r.previous_run "
+                "WHERE r.status = 'published' AND r.follow_up = ? "
+                "ORDER BY r.as_of, r.finished, r.run_id", (PENDING,)).fetchall()
+            out = []
+            for run_id, dataset, as_of, file, previous, previous_as_of in rows:
+                changes = [(p, i, c) for p, i, c in db.execute(
+                    "SELECT product, poid, change FROM change WHERE run_id = ? "
+                    "ORDER BY product, change, poid", (run_id,))]
+                out.append(PendingFollowUp(
+                    Current(dataset, self.root / file, date.fromisoformat(as_of), run_id),
+                    changes, previous, previous_as_of, self._load_report(run_id)))
+        return out
+
+    def finish_follow_up(self, run_id: str, report_json: str, done: bool) -> None:
+        """Save the final report; mark the follow-up done unless it failed (then retried)."""
+        self.save_report(run_id, report_json)
+        if done:
+            with self.history() as db:
+                db.execute("UPDATE run SET follow_up = ? WHERE run_id = ?", (DONE, run_id))
+
     def publish(self, dataset: str, staged: Path, as_of: date, run_id: str, started: str,
                 counts: dict[str, int], changes: list[tuple[str, str, str]],
-                finished: str) -> Current:
-        """Move a complete file into place and switch the pointer to it (the atomic step)."""
+                finished: str, report_json: str | None = None) -> Current:
+        """Move a complete file into place and switch the pointer to it (the atomic step).
+
+        The run is recorded, with its change set, pending follow-up and ``report_json``
+        (if given), before the pointer moves: whatever serves has its history and a report.
+        """
         final = self.publications / f"{dataset}-{as_of.isoformat()}-{run_id}.gpkg"
         fsync_path(staged)
         os.replace(staged, final)
         fsync_path(self.publications)
         previous = self.current(dataset)
         with self.history() as db:
-            db.execute("INSERT INTO run VALUES (?, ?, ?, ?, 'staged', ?, NULL, ?, ?)",
+            db.execute("INSERT INTO run (run_id, dataset, as_of, file, status, started, "
+                       "finished, counts, previous_run, follow_up) "
+                       "VALUES (?, ?, ?, ?, 'staged', ?, NULL, ?, ?, ?)",
                        (run_id, dataset, as_of.isoformat(), str(final.relative_to(self.root)),
-                        started, json.dumps(counts), previous.run_id if previous else None))
+                        started, json.dumps(counts), previous.run_id if previous else None,
+                        PENDING))
             db.executemany("INSERT INTO change VALUES (?, ?, ?, ?)",
                            [(run_id, p, poid, c) for p, poid, c in changes])
+        if report_json is not None:
+            self.save_report(run_id, report_json)
         pointers = self.pointers()
         pointers[dataset] = {"file": str(final.relative_to(self.root)),
                              "as_of": as_of.isoformat(), "run_id": run_id}
@@ -209,6 +260,8 @@ class DirectoryTarget:
             for run_id in staged:
                 db.execute("UPDATE run SET status = ? WHERE run_id = ?",
                            ("published" if run_id in served else "abandoned", run_id))
+                if run_id not in served:
+                    self._mark_report_abandoned(run_id)
             keep = {f for (f,) in db.execute(
                 "SELECT file FROM run WHERE status = 'published'")}
         removed = 0
@@ -223,14 +276,26 @@ class DirectoryTarget:
                 removed += 1
         return {"settled_runs": len(staged), "removed_files": removed}
 
+    def _mark_report_abandoned(self, run_id: str) -> None:
+        """A run killed during its switch saved a report that must not claim it published."""
+        text = self._load_report(run_id)
+        if text is not None:
+            doc = json.loads(text)
+            doc["status"] = "abandoned: killed before its switch"
+            self.save_report(run_id, json.dumps(doc, indent=2, ensure_ascii=False,
+                                                sort_keys=True))
+
     def prune(self, retention_days: int, today: date) -> int:
-        """Delete publication files older than the retention (never the serving ones)."""
+        """Delete publication files older than the retention (never the serving ones).
+
+        A run still pending its follow-up keeps its file: the next run exports from it.
+        """
         served = {self.root / e["file"] for e in self.pointers().values()}
         cutoff = today - timedelta(days=retention_days)
         removed = 0
         with self.history() as db:
             for file, as_of in db.execute("SELECT file, as_of FROM run WHERE status = "
-                                          "'published'").fetchall():
+                                          "'published' AND follow_up = ?", (DONE,)).fetchall():
                 path = self.root / file
                 if date.fromisoformat(as_of) < cutoff and path not in served and path.exists():
                     path.unlink()

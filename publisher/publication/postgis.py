@@ -11,7 +11,10 @@ Layout in the target database::
 A publication schema is filled and indexed first; the switch is a single transaction that
 records the run and repoints ``current``, so a reader that looks up ``current`` and then reads
 that schema sees the old or the new publication, whole. Nothing is ever written into a schema
-after it is published; old schemas are dropped by retention.
+after it is published; old schemas are dropped by retention. The switch also records the run
+with ``follow_up = 'pending'`` and its first report; a run killed after it is completed by the
+next run (:meth:`PostGISTarget.pending_follow_ups`), which exports from the run's GeoPackage
+mirror, kept until then.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from sqlalchemy import Engine, text
 
 from publisher.extract.mapping import Mapping
 from publisher.publication import gpkg
+from publisher.publication.follow_up import DONE, PENDING, PendingFollowUp
 from publisher.publication.lock import advisory_lock
 from publisher.publication.render import point_fragments
 
@@ -110,6 +114,9 @@ class PostGISTarget:
                 "dataset text NOT NULL, as_of date NOT NULL, schema_name text NOT NULL, "
                 "status text NOT NULL, started text NOT NULL, finished text, "
                 "counts jsonb NOT NULL, previous_run text)"))
+            # added later; runs from before it had no follow-up to wait for
+            conn.execute(text(f"ALTER TABLE {META}.run ADD COLUMN IF NOT EXISTS follow_up "
+                              "text NOT NULL DEFAULT 'done'"))
             conn.execute(text(
                 f"CREATE TABLE IF NOT EXISTS {META}.change (run_id text NOT NULL "
                 f"REFERENCES {META}.run(run_id), product text NOT NULL, poid text NOT NULL, "
@@ -217,18 +224,26 @@ class PostGISTarget:
 
     def publish(self, dataset: str, schema: str, as_of: date, run_id: str, started: str,
                 counts: dict[str, int], changes: list[tuple[str, str, str]],
-                finished: str) -> CurrentSchema:
-        """Record the run and repoint ``current`` in one transaction: the atomic switch."""
+                finished: str, report_json: str | None = None) -> CurrentSchema:
+        """Record the run and repoint ``current`` in one transaction: the atomic switch.
+
+        The same transaction records the run as pending its follow-up, with ``report_json``.
+        """
         previous = self.current(dataset)
-        # the switch: run, change set and pointer in one transaction
+        # the switch: run, change set, report and pointer in one transaction
         with self._transaction() as cur:
-            cur.execute(f"INSERT INTO {META}.run VALUES (%s, %s, %s, %s, 'published', %s, "
-                        "%s, %s::jsonb, %s)",
+            cur.execute(f"INSERT INTO {META}.run (run_id, dataset, as_of, schema_name, status, "
+                        "started, finished, counts, previous_run, follow_up) VALUES (%s, %s, "
+                        "%s, %s, 'published', %s, %s, %s::jsonb, %s, %s)",
                         (run_id, dataset, as_of, schema, started, finished,
-                         json.dumps(counts), previous.run_id if previous else None))
+                         json.dumps(counts), previous.run_id if previous else None, PENDING))
             with cur.copy(f"COPY {META}.change FROM STDIN") as copy:
                 for product, ident, change in changes:
                     copy.write_row((run_id, product, ident, change))
+            if report_json is not None:
+                cur.execute(f"INSERT INTO {META}.report VALUES (%s, %s::jsonb) ON CONFLICT "
+                            "(run_id) DO UPDATE SET report = excluded.report",
+                            (run_id, report_json))
             cur.execute(
                 f"INSERT INTO {META}.current (dataset, schema_name, as_of, run_id) VALUES "
                 "(%s, %s, %s, %s) ON CONFLICT (dataset) DO UPDATE SET schema_name = "
@@ -236,13 +251,49 @@ class PostGISTarget:
                 "switched_at = now()", (dataset, schema, as_of, run_id))
         return CurrentSchema(dataset, schema, as_of, run_id)
 
-    def _mirror_path(self, dataset: str, run_id: str) -> Path:
+    def mirror_file(self, dataset: str, run_id: str) -> Path:
+        """The GeoPackage mirror of a run (written before its switch, dropped after export)."""
         assert self.mirror_dir is not None
-        folder = self.mirror_dir / ".mirror"
-        folder.mkdir(parents=True, exist_ok=True)
-        for stale in folder.glob(f"{dataset}-*.gpkg"):  # a killed run's leftover
-            stale.unlink(missing_ok=True)
-        return folder / f"{dataset}-{run_id}.gpkg"
+        return self.mirror_dir / ".mirror" / f"{dataset}-{run_id}.gpkg"
+
+    def _mirror_path(self, dataset: str, run_id: str) -> Path:
+        path = self.mirror_file(dataset, run_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        keep = {self.mirror_file(p.current.dataset, p.current.run_id)
+                for p in self.pending_follow_ups()}
+        for stale in path.parent.glob(f"{dataset}-*.gpkg"):  # a killed run's leftover
+            if stale not in keep:
+                stale.unlink(missing_ok=True)
+        return path
+
+    def pending_follow_ups(self) -> list[PendingFollowUp]:
+        """Published runs whose downloads or report were not completed, oldest first."""
+        out = []
+        with self.engine.connect() as conn:
+            rows = conn.execute(text(
+                f"SELECT r.run_id, r.dataset, r.as_of, r.schema_name, r.previous_run, p.as_of, "
+                f"rep.report::text FROM {META}.run r LEFT JOIN {META}.run p ON p.run_id = "
+                f"r.previous_run LEFT JOIN {META}.report rep ON rep.run_id = r.run_id "
+                "WHERE r.status = 'published' AND r.follow_up = :p "
+                "ORDER BY r.as_of, r.finished, r.run_id"), {"p": PENDING}).all()
+            for run_id, dataset, as_of, schema, previous, previous_as_of, report in rows:
+                changes = [tuple(r) for r in conn.execute(text(
+                    f"SELECT product, poid, change FROM {META}.change WHERE run_id = :r "
+                    "ORDER BY product, change, poid"), {"r": run_id})]
+                out.append(PendingFollowUp(
+                    CurrentSchema(dataset, schema, as_of, run_id), changes, previous,
+                    previous_as_of.isoformat() if previous_as_of else None, report))
+        return out
+
+    def finish_follow_up(self, run_id: str, report_json: str, done: bool) -> None:
+        """Save the final report and, unless it failed (then retried), mark it done."""
+        with self.engine.begin() as conn:
+            conn.execute(text(f"INSERT INTO {META}.report VALUES (:r, CAST(:j AS jsonb)) "
+                              "ON CONFLICT (run_id) DO UPDATE SET report = excluded.report"),
+                         {"r": run_id, "j": report_json})
+            if done:
+                conn.execute(text(f"UPDATE {META}.run SET follow_up = :d WHERE run_id = :r"),
+                             {"d": DONE, "r": run_id})
 
     def changes_since(self, since: date, dataset: str = "poi") -> list[dict[str, Any]]:
         """Published runs after ``since`` with their change sets."""
@@ -272,8 +323,8 @@ class PostGISTarget:
         with self.engine.begin() as conn:
             serving = {s for (s,) in conn.execute(text(f"SELECT schema_name FROM {META}.current"))}
             old = [s for (s,) in conn.execute(text(
-                f"SELECT schema_name FROM {META}.run WHERE as_of < :c"), {"c": cutoff})
-                if s not in serving]
+                f"SELECT schema_name FROM {META}.run WHERE as_of < :c AND follow_up = :d"),
+                {"c": cutoff, "d": DONE}) if s not in serving]
             existing = {s for (s,) in conn.execute(text("SELECT nspname FROM pg_namespace"))}
             for schema in old:
                 if schema in existing:

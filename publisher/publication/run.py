@@ -2,6 +2,9 @@
 
 A run either replaces the whole publication or leaves the previous one serving: everything is
 written to a staging file first and only the final pointer switch changes what readers see.
+The work after the switch (download set, change files, report) is durable state of the run
+(see :mod:`publisher.publication.follow_up`): a run that dies after its switch is completed by
+the next run, in its ``recover`` stage, before that run publishes anything.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from publisher.extract.poi import extract_poi
 from publisher.extract.policy import extract_policy
 from publisher.extract.warning_task import run_warning_task
 from publisher.progress import log_event, stage
+from publisher.publication.follow_up import PendingFollowUp
 from publisher.publication.lock import store_lock
 
 POI = "poi"
@@ -50,10 +54,21 @@ class RunReport:
     publication: str = ""
     status: str = "running"
     follow_up_error: str | None = None
+    #: The run (and its as-of date) this run's change set is relative to.
+    previous_run: str | None = None
+    previous_as_of: str | None = None
+    #: Set when a later run completed this run's follow-up after it had died.
+    completed_by: str | None = None
 
     def as_json(self) -> str:
         """The report as a JSON document."""
         return json.dumps(self.__dict__, indent=2, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> RunReport:
+        """A report saved by :meth:`as_json` (unknown keys of other versions are ignored)."""
+        doc = json.loads(text)
+        return cls(**{k: v for k, v in doc.items() if k in cls.__dataclass_fields__})
 
     def summary(self) -> str:
         """A few readable lines for a person at a terminal."""
@@ -104,14 +119,68 @@ class Target(Protocol):
     def identities(self, dataset: str, location: Any) -> dict[str, set[str]]: ...  # noqa: D102
     def write_points(self, *args: Any) -> Any: ...  # noqa: D102
     def write_polygons(self, *args: Any) -> Any: ...  # noqa: D102
-    def publish(self, *args: Any) -> Any: ...  # noqa: D102
+    def publish(self, *args: Any, **kwargs: Any) -> Any: ...  # noqa: D102
     def prune(self, retention_days: int, today: date) -> int: ...  # noqa: D102
     def save_report(self, run_id: str, report_json: str) -> None: ...  # noqa: D102
+    def pending_follow_ups(self) -> list[PendingFollowUp]: ...  # noqa: D102
+    def finish_follow_up(self, run_id: str, report_json: str,  # noqa: D102
+                         done: bool) -> None: ...
 
 
 #: Called inside the run's lock right after the switch, e.g. to write the download files:
 #: ``after_switch(current, changes, report)``. Publication does not know its consumers.
 AfterSwitch = Callable[[Any, list[tuple[str, str, str]], RunReport], None]
+
+
+def _follow_up(after_switch: AfterSwitch | None, current: Any,
+               changes: list[tuple[str, str, str]], report: RunReport, quiet: bool) -> bool:
+    """Run the follow-up of a switched run; False (and the error in the report) if it failed.
+
+    Only ``Exception`` is caught: an interrupt (SIGINT, SIGTERM) propagates and leaves the run
+    pending, which the next run completes.
+    """
+    if after_switch is None:
+        return True
+    with _timed(report, "after_switch", quiet):
+        try:
+            after_switch(current, changes, report)
+        except Exception as exc:  # the publication is live; report, don't undo
+            report.status = "published; follow-up failed"
+            report.follow_up_error = f"{type(exc).__name__}: {exc}"
+            log_event("publish.follow_up_failed", run_id=report.run_id,
+                      error=report.follow_up_error)
+            return False
+    return True
+
+
+def _complete_pending(target: Target, after_switch: AfterSwitch | None, by_run: str,
+                      quiet: bool) -> tuple[int, list[str]]:
+    """Complete the follow-up of runs that died after their switch, oldest first.
+
+    Returns
+    -------
+    tuple
+        How many were completed, and one error text per run that failed again (it stays
+        pending and is retried by the next run).
+    """
+    completed, errors = 0, []
+    for pending in target.pending_follow_ups():
+        cur = pending.current
+        report = (RunReport.from_json(pending.report_json) if pending.report_json else
+                  RunReport(run_id=cur.run_id, dataset=cur.dataset, as_of=cur.as_of.isoformat(),
+                            store="", target=target.describe()))
+        report.previous_run, report.previous_as_of = pending.previous_run, pending.previous_as_of
+        report.publication = str(cur.location)
+        report.status, report.follow_up_error, report.completed_by = "published", None, by_run
+        ok = _follow_up(after_switch, cur, pending.changes, report, quiet)
+        target.finish_follow_up(cur.run_id, report.as_json(), ok)
+        if ok:
+            completed += 1
+            log_event("publish.follow_up_completed", run_id=cur.run_id, by=by_run,
+                      as_of=report.as_of)
+        else:
+            errors.append(f"run {cur.run_id} (as of {report.as_of}): {report.follow_up_error}")
+    return completed, errors
 
 
 def _publish(engine: Engine, target: Target, dataset: str, as_of: date, store: str,
@@ -125,9 +194,16 @@ def _publish(engine: Engine, target: Target, dataset: str, as_of: date, store: s
     with store_lock(engine), target.lock():
         with _timed(report, "recover", quiet):
             report.recovered = target.recover()
+            completed, recover_errors = _complete_pending(target, after_switch, run_id, quiet)
+            if completed or recover_errors:  # only when there was something to complete
+                report.recovered["follow_ups_completed"] = completed
+                report.recovered["follow_ups_failed"] = len(recover_errors)
         staged, report.counts = build(report, run_id)
         with _timed(report, "changes", quiet):
             previous = target.current(dataset)
+            if previous is not None:
+                report.previous_run = previous.run_id
+                report.previous_as_of = previous.as_of.isoformat()
             changes = diff_poids(
                 target.identities(dataset, previous.location if previous else None),
                 target.identities(dataset, staged))
@@ -136,21 +212,20 @@ def _publish(engine: Engine, target: Target, dataset: str, as_of: date, store: s
                     "added": sum(1 for p, _, c in changes if p == product and c == "added"),
                     "removed": sum(1 for p, _, c in changes if p == product and c == "removed")}
         with _timed(report, "switch", quiet):
+            # The switch also records the run as pending its follow-up, with this report.
+            report.status = "published; follow-up pending"
             current = target.publish(dataset, staged, as_of, run_id, started, report.counts,
-                                     changes, datetime.now(UTC).isoformat(timespec="seconds"))
+                                     changes, datetime.now(UTC).isoformat(timespec="seconds"),
+                                     report_json=report.as_json())
         report.publication = str(current.location)
         report.pruned_files = target.prune(retention_days, as_of)
         report.status = "published"
-        if after_switch is not None:
-            with _timed(report, "after_switch", quiet):
-                try:
-                    after_switch(current, changes, report)
-                except Exception as exc:  # the publication is live; report, don't undo
-                    report.status = "published; follow-up failed"
-                    report.follow_up_error = f"{type(exc).__name__}: {exc}"
-                    log_event("publish.follow_up_failed", run_id=run_id,
-                              error=report.follow_up_error)
-        target.save_report(run_id, report.as_json())
+        ok = _follow_up(after_switch, current, changes, report, quiet)
+        if recover_errors:
+            report.follow_up_error = "; ".join(
+                ([report.follow_up_error] if report.follow_up_error else [])
+                + [f"completing {e}" for e in recover_errors])
+        target.finish_follow_up(run_id, report.as_json(), ok)
     if not quiet:
         log_event("publish.done", run_id=run_id, dataset=dataset, as_of=report.as_of,
                   counts=report.counts, quarantined=report.quarantined)
