@@ -87,6 +87,9 @@ def downloads_after_switch(target, as_of, keep_days: int, quiet: bool):
 
     A directory target keeps them beside its publications; a PostGIS target writes them from
     its GeoPackage mirror into its ``mirror_dir`` (setting ``files_dir``), then drops the mirror.
+    The returned function takes the date and run from the publication it is given, not from
+    ``as_of`` (kept for callers): the next run also uses it to complete a run that died after
+    its switch, whose day may be an earlier one.
     """
     from publisher.publication.directory import DirectoryTarget
 
@@ -101,10 +104,11 @@ def downloads_after_switch(target, as_of, keep_days: int, quiet: bool):
         from publisher.downloads import export_downloads, prune_downloads
 
         source = current.path if isinstance(target, DirectoryTarget) \
-            else target.mirrors[current.run_id]
-        export_downloads(root, current.dataset, source, as_of, current.run_id, changes,
-                         quiet=quiet)
-        prune_downloads(root, keep_days, as_of)
+            else target.mirror_file(current.dataset, current.run_id)
+        export_downloads(root, current.dataset, source, current.as_of, current.run_id, changes,
+                         quiet=quiet, previous_run_id=report.previous_run,
+                         previous_as_of=report.previous_as_of)
+        prune_downloads(root, keep_days, current.as_of)
         if not isinstance(target, DirectoryTarget):
             source.unlink(missing_ok=True)
 

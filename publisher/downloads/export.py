@@ -4,6 +4,10 @@ Called by the publish job right after its pointer switch, under its publication 
 the publication GeoPackage once, writes every format for every product (and for all products
 together) into a staging directory, then seals the set with its manifest and switches
 ``downloads/latest`` (see :mod:`publisher.downloads.sets`).
+
+The next run also calls it to complete a run that died after its switch, so an export must be
+safe to repeat: a set already exported for the same run is kept as it is, and a day older
+than the one ``latest`` serves gets its own dated set without moving ``latest`` back.
 """
 
 from __future__ import annotations
@@ -56,8 +60,16 @@ def _write_features(layer: Layer, stage: Path, generated_at: str
         (schemas[k], k, "xsd", None) for k in keys]
 
 
+def _exported(set_dir: Path | None, dataset: str, run_id: str) -> dict[str, Any] | None:
+    """The manifest of ``set_dir`` if it already holds ``run_id``'s files of ``dataset``."""
+    manifest = sets.read_manifest(set_dir) if set_dir else {}
+    done = manifest.get("datasets", {}).get(dataset, {}).get("run_id") == run_id
+    return manifest if done else None
+
+
 def export_downloads(publication_root: Path, dataset: str, gpkg_path: Path, as_of: date,
-                     run_id: str, changes: list[Change], *, quiet: bool = True
+                     run_id: str, changes: list[Change], *, quiet: bool = True,
+                     previous_run_id: str | None = None, previous_as_of: str | None = None
                      ) -> dict[str, Any]:
     """Write all download files of ``dataset`` as of ``as_of`` and make them the served set.
 
@@ -75,6 +87,9 @@ def export_downloads(publication_root: Path, dataset: str, gpkg_path: Path, as_o
         (product, identifier, 'added'|'removed') of the run, for the change files.
     quiet
         No structured log lines on stderr when True.
+    previous_run_id, previous_as_of
+        The publication the change set is relative to, written into the change file and its
+        manifest entries so a consumer can tell that no day is missing.
 
     Returns
     -------
@@ -83,6 +98,10 @@ def export_downloads(publication_root: Path, dataset: str, gpkg_path: Path, as_o
     """
     started = time.perf_counter()
     root = Path(publication_root)
+    previous = sets.latest_dir(root)
+    for set_dir in (previous, sets.day_dir(root, as_of)):
+        if (done := _exported(set_dir, dataset, run_id)) is not None:
+            return done  # a resumed run whose set was complete before it died
     generated_at = datetime.now(UTC).isoformat(timespec="seconds")
     layer = read_layer(Path(gpkg_path), dataset)
     if layer.as_of != as_of:
@@ -94,25 +113,30 @@ def export_downloads(publication_root: Path, dataset: str, gpkg_path: Path, as_o
                     for f in ("changes-json", "changes-csv")}
     n_changes = write_change_files(changes, dataset, as_of, run_id, generated_at,
                                    stage / change_names["changes-json"],
-                                   stage / change_names["changes-csv"])
+                                   stage / change_names["changes-csv"],
+                                   previous_run_id, previous_as_of)
     for fmt, name in change_names.items():
         entries.append({**_entry(stage, name, layer, None, fmt, generated_at, run_id, None),
-                        "changes": n_changes})
-    previous = sets.latest_dir(root)
+                        "changes": n_changes, "previous_run_id": previous_run_id,
+                        "previous_as_of": previous_as_of})
     before = sets.read_manifest(previous) if previous else {}
+    served = before.get("datasets", {}).get(dataset, {}).get("as_of")
+    older = served is not None and served > as_of.isoformat()
     kept = [e for e in before.get("files", []) if e["dataset"] != dataset]
     if previous is not None:
         sets.carry_over(previous, stage, [e["name"] for e in kept])
     datasets = {k: v for k, v in before.get("datasets", {}).items() if k != dataset}
     datasets[dataset] = {"as_of": as_of.isoformat(), "run_id": run_id,
+                         "previous_run_id": previous_run_id,
                          "generated_at": generated_at, "counts": layer.meta.get("counts", {}),
                          "features": len(layer)}
-    set_date = max(date.fromisoformat(d["as_of"]) for d in datasets.values())
+    set_date = as_of if older else max(date.fromisoformat(d["as_of"])
+                                       for d in datasets.values())
     manifest = {"version": MANIFEST_VERSION, "set": f"{set_date.isoformat()}-{run_id}",
                 "set_date": set_date.isoformat(), "generated_at": generated_at,
                 "catalog": "catalog.jsonld", "datasets": dict(sorted(datasets.items())),
                 "files": sorted(kept + entries, key=lambda e: (e["dataset"], e["name"]))}
-    sets.seal_and_switch(root, stage, manifest, set_date, run_id)
+    sets.seal_and_switch(root, stage, manifest, set_date, run_id, switch_latest=not older)
     if not quiet:
         log_event("downloads.done", dataset=dataset, as_of=as_of.isoformat(), run_id=run_id,
                   files=len(entries), seconds=round(time.perf_counter() - started, 2))

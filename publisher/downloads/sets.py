@@ -49,6 +49,15 @@ def latest_dir(publication_root: Path) -> Path | None:
         return None
 
 
+def day_dir(publication_root: Path, day: date) -> Path | None:
+    """The directory of the set served at ``/downloads/<day>/``, or None."""
+    link = downloads_root(publication_root) / day.isoformat()
+    try:
+        return link.resolve(strict=True)
+    except (FileNotFoundError, RuntimeError):
+        return None
+
+
 def read_manifest(set_dir: Path) -> dict[str, Any]:
     """The manifest of a set (empty dict when there is none)."""
     try:
@@ -100,8 +109,13 @@ def _symlink(link: Path, target: str) -> None:
 
 
 def seal_and_switch(publication_root: Path, stage: Path, manifest: dict[str, Any],
-                    set_date: date, run_id: str) -> Path:
-    """Write the manifest, move the staged set into place and switch ``latest`` to it."""
+                    set_date: date, run_id: str, switch_latest: bool = True) -> Path:
+    """Write the manifest, move the staged set into place and switch ``latest`` to it.
+
+    ``switch_latest`` False only switches the day's symlink: a day completed late must not
+    replace a newer set. A set directory of the same name left by an export killed before its
+    symlinks moved is replaced (it is not served: the caller checked).
+    """
     root = downloads_root(publication_root)
     for path in stage.iterdir():
         fsync_path(path)
@@ -112,10 +126,13 @@ def seal_and_switch(publication_root: Path, stage: Path, manifest: dict[str, Any
     sets = root / "sets"
     sets.mkdir(exist_ok=True)
     final = sets / f"{set_date.isoformat()}-{run_id}"
+    if final.exists():
+        shutil.rmtree(final)
     os.replace(stage, final)
     fsync_path(sets)
     _symlink(root / set_date.isoformat(), f"sets/{final.name}")
-    _symlink(root / LATEST, f"sets/{final.name}")
+    if switch_latest:
+        _symlink(root / LATEST, f"sets/{final.name}")
     fsync_path(root)
     return final
 
