@@ -7,6 +7,7 @@ Every failure a user can cause ends as one line on stderr and a documented exit 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -17,6 +18,23 @@ from publisher.errors import ConfigError, PublisherError
 from publisher.store.identifiers import InvalidCapakey
 
 EXIT_USAGE = 2
+#: Interrupted by SIGINT (Ctrl-C) or SIGTERM (cron, systemd): 128 + the signal number.
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so it unwinds exactly as Ctrl-C does.
+
+    Why an exception and not an immediate exit: ``finally`` blocks and context managers run
+    (locks released, transactions rolled back), and a publish stopped after its switch stays
+    recorded as pending its follow-up, which the next run completes.
+    """
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the unwind
+    raise Terminated()
 
 
 def brussels_today(settings: Settings) -> date:
@@ -55,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command != "serve":  # gunicorn's arbiter handles its own signals
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         settings = load_settings(args.config)
         handler: Callable[[argparse.Namespace, Settings], int] = args.handler
@@ -65,8 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), exc.exit_code)
     except (ValueError, OSError) as exc:
         return _fail(str(exc), 1)
+    except Terminated:
+        return _fail("terminated (SIGTERM)", EXIT_TERMINATED)
     except KeyboardInterrupt:
-        return _fail("interrupted", 130)
+        return _fail("interrupted", EXIT_INTERRUPTED)
 
 
 def _fail(message: str, code: int) -> int:
