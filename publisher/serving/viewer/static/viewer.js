@@ -17,11 +17,16 @@
   var kaart = document.getElementById("kaart");
 
   function escapeAttr(s) { return String(s).replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;"); }
-  function popupWidth() { return Math.max(220, Math.min(360, window.innerWidth - 56)); }
+  /* Narrow enough on a phone to leave the zoom buttons free (the padding keeps the popup clear of them). */
+  function popupWidth() { return Math.max(220, Math.min(360, window.innerWidth - 110)); }
+  function popupOptions(offset) {
+    return { maxWidth: popupWidth(), offset: offset, autoPanPaddingTopLeft: [48, 10], autoPanPaddingBottomRight: [10, 10] };
+  }
 
   /* ---- map ---- */
+  /* No fade: a closed popup leaves the page at once, so it is never read after a new search. */
   var map = L.map("kaart", { zoomControl: true, zoomSnap: 0.25, minZoom: 6.5, maxZoom: 19, keyboard: true,
-    maxBounds: [[49.9, 1.5], [52.2, 7.0]] });
+    fadeAnimation: false, maxBounds: [[49.9, 1.5], [52.2, 7.0]] });
   map.fitBounds(FLANDERS);
   map.attributionControl.setPrefix(false);
   if (config.basemap) {
@@ -51,33 +56,40 @@
     cluster.getAllChildMarkers().forEach(function (m) { facts = facts.concat(m.point.facts); });
     var tally = A.tally(facts);
     var n = facts.length;
-    var name = A.countText(n) + " op " + cluster.getChildCount() + " adressen (" + tally.map(function (t) {
+    var visible = countText(n) + " " + A.letters(facts);
+    var name = visible + ": " + A.countText(n) + " op " + cluster.getChildCount() + " adressen (" + tally.map(function (t) {
       return PRODUCTS[t.product].titel + ": " + t.n; }).join(", ") + "), inzoomen";
     return L.divIcon({ className: classes("groep", tally), iconSize: [clusterSize(n), clusterSize(n)],
-      html: '<span class="n" data-naam="' + escapeAttr(name) + '">' + countText(n) + "</span>" +
-        '<span class="letters">' + A.letters(facts) + "</span>" });
+      html: '<span class="n" aria-hidden="true" data-naam="' + escapeAttr(name) + '">' + countText(n) + "</span> " +
+        '<span class="letters" aria-hidden="true">' + A.letters(facts) + "</span>" });
   }
 
-  /* An address point: the letters of its facts and, with more than one, a count badge. */
+  /* An address point: the letters of its facts and, with more than one, a count badge. The
+   * accessible name starts with what is visible ("HIC 3", WCAG 2.5.3 label in name, so a speech
+   * user can say it), then says it in words. */
   function pointIcon(point) {
     var tally = A.tally(point.facts);
     var letters = A.letters(point.facts);
     var n = point.facts.length;
-    return L.divIcon({ className: classes("punt", tally), iconSize: [18 + 9 * letters.length, 28],
-      html: '<span class="letters">' + letters + "</span>" + (n > 1 ? '<span class="badge">' + n + "</span>" : "") });
+    return L.divIcon({ className: classes("punt", tally), iconSize: [18 + 9 * letters.length, 28], popupAnchor: [0, -20],
+      html: '<span class="letters" aria-hidden="true">' + letters + "</span>" +
+        (n > 1 ? ' <span class="badge" aria-hidden="true">' + n + "</span>" : "") });
   }
 
+  /* A cluster radius above the largest icon (58 px) keeps clusters from covering each other,
+   * so each stays a 24 px target (WCAG 2.5.8, checked by axe in the tests). */
   var cluster = L.markerClusterGroup({ iconCreateFunction: clusterIcon, chunkedLoading: true,
-    showCoverageOnHover: false, maxClusterRadius: 45, spiderfyOnMaxZoom: true, disableClusteringAtZoom: 18 });
+    showCoverageOnHover: false, maxClusterRadius: function (z) { return z < 15 ? 80 : 60; }, spiderfyOnMaxZoom: true, disableClusteringAtZoom: 18 });
   cluster.on("animationend spiderfied", labelClusters);
   map.addLayer(cluster);
 
   function makeMarker(point) {
-    var name = A.accessibleName(point);
+    var name = A.letters(point.facts) + (point.facts.length > 1 ? " " + point.facts.length : "") + ": " +
+      A.accessibleName(point);
     var m = L.marker([point.lat, point.lon], { icon: pointIcon(point), title: name, keyboard: true, riseOnHover: true });
     m.point = point;
     m.on("add", function () { m.getElement().setAttribute("aria-label", name); });
-    m.bindPopup(function () { return A.element(m.point); }, { maxWidth: popupWidth() });
+    m.bindPopup(function () { return A.element(m.point); }, popupOptions([0, 0]));
     return m;
   }
 
@@ -173,9 +185,9 @@
       var c = f.geometry.coordinates;
       var n = f.properties.count;
       var latlng = L.latLng(c[1], c[0]);
-      var name = n.toLocaleString("nl-BE") + " × " + t.titel + ", inzoomen";
+      var name = countText(n) + " " + t.letter + ": " + n.toLocaleString("nl-BE") + " × " + t.titel + ", inzoomen";
       var m = L.marker(latlng, { icon: L.divIcon({ className: "groep server " + t.code,
-        html: '<span class="n">' + countText(n) + '</span><span class="letters">' + t.letter + "</span>",
+        html: '<span class="n" aria-hidden="true">' + countText(n) + '</span> <span class="letters" aria-hidden="true">' + t.letter + "</span>",
         iconSize: [clusterSize(n), clusterSize(n)] }), title: name, keyboard: true, riseOnHover: true });
       m.on("add", function () { m.getElement().setAttribute("aria-label", name); });
       m.on("click", function () { zoomInto(f.properties.bbox, latlng); });
@@ -447,7 +459,7 @@
   function openPoint(point) {
     var latlng = L.latLng(point.lat, point.lon);
     map.setView(latlng, Math.max(map.getZoom(), 17), { animate: false });
-    L.popup({ maxWidth: popupWidth(), offset: [0, -10] }).setLatLng(latlng)
+    L.popup(popupOptions([0, -20])).setLatLng(latlng)
       .setContent(A.element(point)).openOn(map);
     reveal(kaart);
   }
