@@ -458,7 +458,8 @@
 
   function openPoint(point) {
     var latlng = L.latLng(point.lat, point.lon);
-    map.setView(latlng, Math.max(map.getZoom(), 17), { animate: false });
+    /* Zoom 18 and up draws every address point on its own: the popup points at its marker. */
+    map.setView(latlng, Math.max(map.getZoom(), 18), { animate: false });
     L.popup(popupOptions([0, -20])).setLatLng(latlng)
       .setContent(A.element(point)).openOn(map);
     reveal(kaart);
