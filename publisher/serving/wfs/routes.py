@@ -14,13 +14,14 @@ from urllib.parse import parse_qsl
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response as HTTPResponse
-from starlette.responses import StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from publisher.serving.publications import PublicationReader
+from publisher.serving.streaming import ClosingStreamingResponse, StreamGate
 from publisher.serving.wfs.errors import (
     OperationParsingFailed,
     RequestTooLarge,
+    ServiceUnavailable,
     WFSError,
     exception_report,
 )
@@ -74,12 +75,25 @@ async def _kvp(request: Request) -> dict[str, str]:
     return {**normalise(request.query_params.multi_items()), **kvp}
 
 
-def _send(response: Response) -> HTTPResponse:
+class TooManyStreams(ServiceUnavailable):
+    """The worker already streams its most responses: retry in a few seconds."""
+
+    headers = {"Retry-After": "5"}  # noqa: RUF012 (read-only)
+
+
+async def _send(response: Response, gate: StreamGate) -> HTTPResponse:
+    """The HTTP response; a stream takes a slot of ``gate`` or is refused with a 503."""
     if isinstance(response.body, bytes):
         return HTTPResponse(response.body, response.status, response.headers,
                             media_type=response.media_type)
-    return StreamingResponse(response.body, response.status, response.headers,
-                             media_type=response.media_type)
+    if not gate.acquire():
+        close = getattr(response.body, "close", None)
+        if close is not None:
+            await run_in_threadpool(close)
+        return _error(TooManyStreams(f"more than {gate.limit} downloads in progress on this "
+                                     "server; retry shortly"))
+    return ClosingStreamingResponse(response.body, response.status, response.headers,
+                                    media_type=response.media_type, gate=gate)
 
 
 def _error(error: WFSError) -> HTTPResponse:
@@ -87,13 +101,20 @@ def _error(error: WFSError) -> HTTPResponse:
                         media_type=EXCEPTION_MEDIA_TYPE)
 
 
-def routes(reader: PublicationReader,
-           time_budget: float = TIME_BUDGET_SECONDS) -> list[BaseRoute]:
+def routes(reader: PublicationReader, time_budget: float = TIME_BUDGET_SECONDS,
+           max_streams: int | None = None) -> list[BaseRoute]:
     """The ``/wfs`` route (GET KVP and POST XML or form) serving ``reader``'s publications.
 
     ``time_budget`` (seconds, settings.TIME_BUDGET_SECONDS) bounds each request's work
-    before its first byte; past it the answer is 503 with Retry-After.
+    before its first byte; past it the answer is 503 with Retry-After. ``max_streams``
+    (default: setting ``serving_max_streams``) caps the GetFeature responses streaming at
+    once in this worker; one more is answered 503 with Retry-After at once.
     """
+    if max_streams is None:
+        from publisher.config import load_settings
+
+        max_streams = load_settings().serving_max_streams
+    gate = StreamGate(max_streams)
 
     async def wfs(request: Request) -> HTTPResponse:
         deadline = time.monotonic() + time_budget
@@ -108,6 +129,6 @@ def routes(reader: PublicationReader,
             error = WFSError("internal error; the request was logged")
             error.status = 500
             return _error(error)
-        return _send(response)
+        return await _send(response, gate)
 
     return [Route("/wfs", wfs, methods=["GET", "POST"])]

@@ -2,8 +2,9 @@
 
 The exact count and the page bounds are settled before streaming starts, so the first
 bytes already carry ``numberMatched``, ``numberReturned`` and the ``next``/``previous``
-links; the body then reads the page in batches from one connection that is closed when the
-stream ends (or is abandoned by the client).
+links; the body then reads the page in batches. The body is closed when the stream ends or
+the client goes away (``serving.streaming``); on PostGIS each batch borrows a connection for
+its own short transaction, so nothing is held while the client is slow to read.
 """
 
 from __future__ import annotations
