@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from publisher.serving.viewer.texts import ABSENCE, ORDER, PRODUCTS
 
@@ -58,8 +59,14 @@ def test_stacked_facts_share_one_marker_with_their_letters_and_a_count(page, sta
     box = marker.bounding_box()
     assert box["width"] >= 24 and box["height"] >= 24
     page.keyboard.press("Escape")
-    marker.click()
     popup = page.locator(".leaflet-popup-content")
+    for _ in range(3):  # the view may refetch and redraw its markers under the click
+        marker.click()
+        try:
+            popup.locator(".adres").wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            continue
     assert popup.locator(".adres").inner_text() == stacked["label"]
     assert popup.locator(".samenvatting").inner_text().endswith(stacked["summary"])
     page.wait_for_timeout(300)
