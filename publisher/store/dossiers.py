@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
@@ -215,20 +215,41 @@ def _warning(row: m.Procedure, unit_ids: tuple[int, ...]) -> WarningProcedure:
         start_date=row.start_date, info=row.info, closed_date=row.closed_date)
 
 
-def open_warning_procedures(session: Session) -> Iterator[WarningProcedure]:
-    """Warning procedures the daily task still has to look at."""
-    rows = session.scalars(select(m.Procedure).where(m.Procedure.kind == ProcedureKind.WS)
-                           .order_by(m.Procedure.id)).all()
+def open_warning_procedures(session: Session, bad: list[int] | None = None
+                            ) -> Iterator[WarningProcedure]:
+    """Warning procedures the daily task still has to look at.
+
+    A procedure row whose values cannot be read (an unparseable date, an unknown status) is
+    skipped and its id appended to ``bad``: one bad row must not stop the daily job.
+    """
+    ids = list(session.scalars(select(m.Procedure.id).where(
+        type_coerce(m.Procedure.kind, String) == ProcedureKind.WS.value)
+        .order_by(m.Procedure.id)))
     units: dict[int, list[int]] = defaultdict(list)
-    ids = [r.id for r in rows]
     for chunk in range(0, len(ids), 5000):
         for pid, uid in session.execute(
             select(m.SubProcedure.procedure_id, m.SubProcedure.unit_id)
             .where(m.SubProcedure.procedure_id.in_(ids[chunk:chunk + 5000]))
         ):
             units[pid].append(uid)
-    for row in rows:
-        yield _warning(row, tuple(units[row.id]))
+    for chunk in range(0, len(ids), 5000):
+        part = ids[chunk:chunk + 5000]
+        try:
+            rows = session.scalars(select(m.Procedure).where(m.Procedure.id.in_(part))
+                                   .order_by(m.Procedure.id)).all()
+        except (ValueError, LookupError, TypeError):
+            session.rollback()
+            rows = []
+            for pid in part:  # find the bad ones, keep the rest
+                try:
+                    rows.append(session.scalars(select(m.Procedure)
+                                                .where(m.Procedure.id == pid)).one())
+                except (ValueError, LookupError, TypeError):
+                    session.rollback()
+                    if bad is not None:
+                        bad.append(pid)
+        for row in rows:
+            yield _warning(row, tuple(units[row.id]))
 
 
 def save_warning(session: Session, wp: WarningProcedure) -> None:

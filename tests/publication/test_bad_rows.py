@@ -128,6 +128,15 @@ def test_an_adres_id_longer_than_its_column_is_quarantined(tiny_store, tmp_path,
             "reason": "ADRESID longer than 40 characters"} in report.quarantined_rows
 
 
+def test_a_warning_procedure_with_an_unreadable_date_is_skipped_not_fatal(tiny_store, tmp_path,
+                                                                         publish) -> None:
+    _raw(tiny_store, "INSERT INTO procedure (id, building_id, kind, status, request_date) "
+         "VALUES (900001, 1, 'WS', 'Gestart', 'vorige week')")
+    report = publish(tiny_store, tmp_path)
+    assert report.status == "published"
+    assert report.warning_task["bad_rows"] == 1
+
+
 def test_cli_reports_bad_rows_and_exits_zero(tiny_store, tmp_path) -> None:
     unit_id, _, _ = _valid_ca_unit(tiny_store)
     _raw(tiny_store, "INSERT INTO unit_event (id, unit_id, kind, event_date) "
@@ -168,6 +177,10 @@ row_values = {
         "kind": st.sampled_from(["gesloopt", "zeer ingrijpende werken"]), "event_date": dates}),
     "restoration_claim": lambda: st.fixed_dictionaries({
         "filed_date": dates, "repair_confirmed_date": dates}),
+    "procedure": lambda: st.fixed_dictionaries({
+        "kind": st.just("WS"), "status": st.sampled_from(["Gestart", "Herstel gemeld"]),
+        "request_date": dates, "repair_deadline": dates, "first_investigation_date": dates,
+        "repair_reported_date": dates, "recheck_date": dates}),
 }
 unit_changes = st.fixed_dictionaries({"odk_established": dates, "odk_ended": dates,
                                       "unit_type": st.sampled_from(["kamer",
@@ -211,7 +224,8 @@ def _write(path: Path, rows: list[tuple[str, dict]], target: int) -> None:
                                "SELECT building_id, (SELECT max(id) FROM address), 1 "
                                "FROM dwelling_unit WHERE id = ?", (target,))
                 else:
-                    owner = "building_id" if table == "restoration_claim" else "unit_id"
+                    owner = "building_id" if table in ("restoration_claim", "procedure") \
+                        else "unit_id"
                     owner_value = target if owner == "unit_id" else 1
                     cols = ["id", owner, *values]
                     db.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
