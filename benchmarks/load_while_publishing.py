@@ -9,7 +9,9 @@ the real ``vlok-publisher serve`` (gunicorn + 2 uvicorn workers, a subprocess).
 What it does:
 
 1. builds a synthetic store (``demo --scale``; or takes ``--store``) and publishes the first
-   date into a fresh publication directory;
+   date into a fresh publication directory, or with ``--target postgresql+psycopg://…/db``
+   into a PostGIS publication database (created when missing and then dropped at the end
+   unless ``--keep-target``; an existing one must hold no publication yet);
 2. starts ``vlok-publisher serve --workers 2`` on 127.0.0.1 and holds ``--clients`` threads
    for ``--seconds`` (longer if the last publish is still running then) on a mix of WFS
    GetFeature pages (GML and GeoJSON, COUNT 100..10,000, STARTINDEX varied), WFS
@@ -34,6 +36,11 @@ in a ``finally``.
 Run::
 
     .venv/bin/python benchmarks/load_while_publishing.py --scale medium --clients 32 --seconds 60
+    .venv/bin/python benchmarks/load_while_publishing.py --scale medium --clients 32 --seconds 60 \
+        --target postgresql+psycopg://postgres@127.0.0.1:5432/vlok_lwp
+
+The server runs with the serving settings of ``config/settings.yaml`` (``VLOK_*`` in this
+script's environment reach it): a 503 from the stream cap or the PostGIS pool is an error.
 """
 
 from __future__ import annotations
@@ -93,28 +100,82 @@ class Pub:
         return len(self.poids)
 
 
-def load_pub(root: Path, entry: dict[str, str]) -> Pub:
-    """Read one publication's GeoPackage (its POIDs by ``fid`` and ``poi_parcel``)."""
-    uri = f"file:{root / entry['file']}?mode=ro"
-    with sqlite3.connect(uri, uri=True) as db:
-        poids = tuple(p for (p,) in db.execute('SELECT "POID" FROM poi ORDER BY fid'))
-        parcels: dict[str, set[str]] = defaultdict(set)
-        for capakey, poid in db.execute('SELECT "CAPAKEY", "POID" FROM poi_parcel'):
-            parcels[capakey].add(poid)
-    return Pub(entry["run_id"], entry["as_of"], poids,
-               {k: frozenset(v) for k, v in parcels.items()})
+def make_pub(run_id: str, as_of: str, poids: tuple[str, ...],
+             parcel_rows: Any) -> Pub:
+    """A :class:`Pub` from its POIDs by ``fid`` and its ``(CAPAKEY, POID)`` rows."""
+    parcels: dict[str, set[str]] = defaultdict(set)
+    for capakey, poid in parcel_rows:
+        parcels[capakey].add(poid)
+    return Pub(run_id, as_of, poids, {k: frozenset(v) for k, v in parcels.items()})
+
+
+class DirectoryPointer:
+    """The publication of a directory: ``current.json`` and its GeoPackage."""
+
+    errors: tuple[type[BaseException], ...] = (OSError, ValueError, KeyError, sqlite3.Error)
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def run_id(self) -> tuple[str, Any]:
+        """The current run id and what :meth:`load` needs to read it."""
+        entry = json.loads((self.root / "current.json").read_text(encoding="utf-8"))["poi"]
+        return entry["run_id"], entry
+
+    def load(self, entry: dict[str, str]) -> Pub:
+        """Read one publication's GeoPackage (its POIDs by ``fid`` and ``poi_parcel``)."""
+        uri = f"file:{self.root / entry['file']}?mode=ro"
+        with sqlite3.connect(uri, uri=True) as db:
+            poids = tuple(p for (p,) in db.execute('SELECT "POID" FROM poi ORDER BY fid'))
+            rows = db.execute('SELECT "CAPAKEY", "POID" FROM poi_parcel').fetchall()
+        return make_pub(entry["run_id"], entry["as_of"], poids, rows)
+
+
+class PostGISPointer:
+    """The publication of a PostGIS database: ``vlok_publication.current`` and its schema."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy import create_engine
+        from sqlalchemy.exc import SQLAlchemyError
+
+        self.engine = create_engine(url, pool_size=2)
+        self.errors = (SQLAlchemyError, KeyError, ValueError)
+
+    def run_id(self) -> tuple[str, Any]:
+        """The current run id and ``(schema, as_of)``."""
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            schema, as_of, run_id = conn.execute(text(
+                "SELECT schema_name, as_of, run_id FROM vlok_publication.current "
+                "WHERE dataset = 'poi'")).one()
+        return run_id, (run_id, schema, as_of.isoformat())
+
+    def load(self, entry: tuple[str, str, str]) -> Pub:
+        """Read one publication schema (schemas are never written after the switch)."""
+        from sqlalchemy import text
+
+        run_id, schema, as_of = entry
+        with self.engine.connect() as conn:
+            poids = tuple(conn.execute(text(
+                f'SELECT "POID" FROM "{schema}".poi ORDER BY fid')).scalars())
+            rows = conn.execute(text(f'SELECT "CAPAKEY", "POID" FROM "{schema}".poi_parcel'
+                                     )).all()
+        return make_pub(run_id, as_of, poids, rows)
 
 
 class Registry:
-    """Every publication the server may serve, learnt by watching ``current.json``.
+    """Every publication the server may serve, learnt by watching the pointer.
+
+    The pointer: ``current.json`` of a directory or ``vlok_publication.current`` (PostGIS).
 
     Why a watcher: a client can receive a new publication's first response before the
     publish command returns (it writes the download files after the switch), so checks wait
     (bounded) for the registry to catch up instead of calling that a mix.
     """
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, pointer: DirectoryPointer | PostGISPointer) -> None:
+        self.pointer = pointer
         self.cond = threading.Condition()
         self.by_as_of: dict[str, Pub] = {}
         self.by_run: dict[str, Pub] = {}
@@ -122,10 +183,10 @@ class Registry:
 
     def refresh(self) -> None:
         """Load the current publication when it is new (idempotent)."""
-        entry = json.loads((self.root / "current.json").read_text(encoding="utf-8"))["poi"]
-        if entry["run_id"] in self.by_run:
+        run_id, entry = self.pointer.run_id()
+        if run_id in self.by_run:
             return
-        pub = load_pub(self.root, entry)
+        pub = self.pointer.load(entry)
         with self.cond:
             self.by_run[pub.run_id] = pub
             self.by_as_of[pub.as_of] = pub
@@ -137,7 +198,7 @@ class Registry:
         while not stop.wait(0.02):
             try:
                 self.refresh()
-            except (OSError, ValueError, KeyError, sqlite3.Error):
+            except self.pointer.errors:
                 continue  # a pointer being replaced: look again next time
 
     def wait_for(self, test: Any, timeout: float = 30.0) -> list[Pub]:
@@ -277,8 +338,11 @@ class Tally:
     error_samples: list[str] = field(default_factory=list)
     killed_samples: list[str] = field(default_factory=list)
     inflight: dict[int, tuple[int, str]] = field(default_factory=dict)
+    began: float = field(default_factory=time.monotonic)
     kill_at: float | None = None
     victim_ports: frozenset[int] = frozenset()
+    error_statuses: Counter = field(default_factory=Counter)
+    error_seconds: list[float] = field(default_factory=list)
     features: int = 0
     idle_reconnects: int = 0
 
@@ -350,8 +414,11 @@ def client(port: int, seed: int, stop: threading.Event, tally: Tally, registry: 
                 tally.requests[req.surface] += 1
                 (tally.killed if by_kill else tally.errors)[req.surface] += 1
                 samples = tally.killed_samples if by_kill else tally.error_samples
+                if not by_kill:
+                    tally.error_statuses[type(exc).__name__] += 1
+                    tally.error_seconds.append(round(ended - tally.began, 1))
                 if len(samples) < 10:
-                    samples.append(note)
+                    samples.append(f"+{ended - tally.began:.1f} s {note}")
             continue
         elapsed = time.monotonic() - started
         violation = None
@@ -367,8 +434,15 @@ def client(port: int, seed: int, stop: threading.Event, tally: Tally, registry: 
             tally.latency[req.surface].append(elapsed)
             if not 200 <= resp.status < 300:
                 tally.errors[req.surface] += 1
+                tally.error_statuses[str(resp.status)] += 1
+                at = time.monotonic() - tally.began
+                tally.error_seconds.append(round(at, 1))
                 if len(tally.error_samples) < 10:
-                    tally.error_samples.append(f"{req.surface} {resp.status}: {body[:200]!r}")
+                    retry = resp.headers.get("Retry-After")
+                    tally.error_samples.append(
+                        f"+{at:.1f} s {req.surface} {resp.status}"
+                        f"{'' if retry is None else f' (Retry-After {retry})'} after "
+                        f"{elapsed:.1f} s: {body[:200]!r}")
                 continue
             tally.ok[req.surface] += 1
             tally.per_pub[pub] += 1
@@ -479,7 +553,7 @@ def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 120.0) -> N
     raise RuntimeError("server did not become healthy")
 
 
-def publish(store: str, target: Path, as_of: str) -> tuple[float, int]:
+def publish(store: str, target: str, as_of: str, env: dict[str, str]) -> tuple[float, int]:
     """Run ``vlok-publisher publish --as-of`` (a switch): wall seconds and exit code.
 
     Exit 7 ("published, but writing the downloads failed") still switched the publication,
@@ -487,16 +561,16 @@ def publish(store: str, target: Path, as_of: str) -> tuple[float, int]:
     """
     started = time.monotonic()
     done = subprocess.run(cli("publish", "--as-of", as_of, "--store", store, "--target",
-                              str(target), "--quiet"), stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, timeout=600)
+                              target, "--quiet"), stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, timeout=600, env=env)
     if done.returncode not in (0, 7):
         raise RuntimeError(f"publish --as-of {as_of} exited {done.returncode}: "
                            f"{done.stderr.decode(errors='replace')[-500:]}")
     return time.monotonic() - started, done.returncode
 
 
-def switch_all(store: str, target: Path, dates: list[str], start_at: float,
-               durations: list[tuple[float, int]]) -> None:
+def switch_all(store: str, target: str, dates: list[str], start_at: float,
+               durations: list[tuple[float, int]], env: dict[str, str]) -> None:
     """Publish each date in turn from ``start_at`` on, back to back.
 
     Why back to back: on 2 busy cores a medium publish takes 25-30 s (the download files
@@ -505,7 +579,7 @@ def switch_all(store: str, target: Path, dates: list[str], start_at: float,
     """
     time.sleep(max(0.0, start_at - time.monotonic()))
     for as_of in dates:
-        durations.append(publish(store, target, as_of))
+        durations.append(publish(store, target, as_of, env))
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -522,18 +596,28 @@ def percentiles(values: list[float]) -> dict[str, float]:
 
 
 def run(store: str, work: Path, clients: int, seconds: float, dates: list[str],
-        seed: int) -> dict[str, Any]:
-    """Publish ``dates[0]``, serve, load, switch to each later date, kill a worker; figures."""
-    target = work / "publication"
-    first = publish(store, target, dates[0])
-    registry = Registry(target)
+        seed: int, target: str | None = None) -> dict[str, Any]:
+    """Publish ``dates[0]``, serve, load, switch to each later date, kill a worker; figures.
+
+    ``target``: a PostGIS publication database URL (default: ``work/publication``).
+    """
+    # download files (and, on PostGIS, the GeoPackage mirrors) stay under ``work``
+    env = {**os.environ, "VLOK_FILES_DIR": str(work / "files")}
+    pointer: DirectoryPointer | PostGISPointer
+    if target is None:
+        target = str(work / "publication")
+        pointer = DirectoryPointer(Path(target))
+    else:
+        pointer = PostGISPointer(target)
+    first = publish(store, target, dates[0], env)
+    registry = Registry(pointer)
     registry.refresh()
     capakeys = sorted(registry.by_as_of[dates[0]].parcels)
     port = free_port()
     with open(work / "serve.log", "wb") as log:
         proc = subprocess.Popen(cli("serve", "--workers", "2", "--port", str(port),
-                                    "--publication", str(target)),
-                                stdout=log, stderr=log, start_new_session=True)
+                                    "--publication", target),
+                                stdout=log, stderr=log, start_new_session=True, env=env)
     tally, stop, watch_stop = Tally(), threading.Event(), threading.Event()
     publish_seconds: list[tuple[float, int]] = []
     kill: dict[str, Any] = {}
@@ -544,17 +628,19 @@ def run(store: str, work: Path, clients: int, seconds: float, dates: list[str],
         threads = [threading.Thread(target=client, args=(port, seed + i, stop, tally,
                                                          registry, capakeys), daemon=True)
                    for i in range(clients)]
-        began = time.monotonic()
+        began = tally.began = time.monotonic()
         for t in threads:
             t.start()
         switcher = threading.Thread(target=switch_all, args=(
-            store, target, dates[1:], began + seconds * 0.1, publish_seconds), daemon=True)
+            store, target, dates[1:], began + seconds * 0.1, publish_seconds, env),
+            daemon=True)
         switcher.start()
         time.sleep(max(0.0, began + seconds * 0.5 - time.monotonic()))
         kill = kill_worker_mid_stream(proc.pid, port, tally)
         kill["at_second"] = round((tally.kill_at or began) - began, 1)
         time.sleep(max(0.0, began + seconds - time.monotonic()))
         switcher.join(timeout=600 * len(dates))  # every switch lands under load
+        time.sleep(2.0)  # and is served: a PostGIS reader re-reads its pointer every 1 s
         stop.set()
         for t in threads:
             t.join(timeout=180)
@@ -570,6 +656,8 @@ def run(store: str, work: Path, clients: int, seconds: float, dates: list[str],
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        if isinstance(pointer, PostGISPointer):
+            pointer.engine.dispose()
     all_latency = [v for vs in tally.latency.values() for v in vs]
     surfaces = {s: {"requests": tally.requests[s], "2xx": tally.ok[s],
                     "errors": tally.errors[s], "killed_connections": tally.killed[s],
@@ -577,10 +665,14 @@ def run(store: str, work: Path, clients: int, seconds: float, dates: list[str],
     observed = sorted(k for k in tally.per_pub if k not in ("ambiguous", "none", "mixed"))
     return {
         "benchmark": "load_while_publishing", "clients": clients, "seconds": round(wall, 1),
-        "store": store, "dates": dates,
+        "store": store, "target": describe(target), "dates": dates,
         "features_per_publication": {p.as_of: p.count for p in registry.by_as_of.values()},
         "requests": sum(tally.requests.values()), "2xx": sum(tally.ok.values()),
         "errors": sum(tally.errors.values()),
+        "errors_by_status": dict(tally.error_statuses),
+        "error_seconds": (sorted(tally.error_seconds) if len(tally.error_seconds) <= 50 else
+                          {"first": min(tally.error_seconds),
+                           "last": max(tally.error_seconds)}),
         "killed_connections": sum(tally.killed.values()),
         "idle_keepalive_reconnects": tally.idle_reconnects,
         "requests_per_second": round(sum(tally.requests.values()) / wall, 1),
@@ -598,6 +690,65 @@ def run(store: str, work: Path, clients: int, seconds: float, dates: list[str],
     }
 
 
+def describe(target: str) -> str:
+    """A target as a person reads it (a URL without its password)."""
+    if "://" not in target:
+        return target
+    from sqlalchemy.engine import make_url
+
+    return make_url(target).render_as_string(hide_password=True)
+
+
+def prepare_database(url: str) -> bool:
+    """Create the PostGIS database of ``url`` when missing: True when this created it.
+
+    An existing database must hold no publication yet (the run needs a fresh one).
+    """
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    if not name:
+        raise SystemExit(f"--target {describe(url)}: name a database")
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                 {"n": name})
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+                return True
+    finally:
+        admin.dispose()
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            used = conn.scalar(text("SELECT to_regclass('vlok_publication.current')"))
+            if used is not None and conn.scalar(text(
+                    "SELECT count(*) FROM vlok_publication.current")):
+                raise SystemExit(f"--target {describe(url)} already holds a publication: "
+                                 "the run needs a fresh database (drop it or name another)")
+    finally:
+        engine.dispose()
+    return False
+
+
+def drop_database(url: str) -> None:
+    """Drop the database of ``url`` (ending its sessions first)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    finally:
+        admin.dispose()
+
+
 def main() -> None:
     """Parse the options, build or take the store, run, print the figures as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -613,10 +764,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--work", help="directory for the store and publication "
                                        "(default: a fresh temporary directory)")
+    parser.add_argument("--target", help="publish into and serve from this PostGIS database "
+                                         "(postgresql+psycopg://…/db; created when missing) "
+                                         "instead of WORK/publication")
+    parser.add_argument("--keep-target", action="store_true",
+                        help="keep a --target database this run created (default: drop it)")
     args = parser.parse_args()
+    if args.target is not None and "://" not in args.target:
+        parser.error("--target takes a postgresql+psycopg:// URL (a directory is WORK/"
+                     "publication)")
     work = Path(args.work or tempfile.mkdtemp(prefix="vlok-lwp-"))
     work.mkdir(parents=True, exist_ok=True)
-    if (work / "publication").exists():
+    if args.target is None and (work / "publication").exists():
         parser.error(f"{work / 'publication'} exists: the run needs a fresh publication")
     store = args.store
     built = None
@@ -627,7 +786,14 @@ def main() -> None:
                            "--until", args.until, "--store", store, "--replace"),
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         built = round(time.monotonic() - started, 1)
-    figures = run(store, work, args.clients, args.seconds, args.dates.split(","), args.seed)
+    created = prepare_database(args.target) if args.target is not None else False
+    try:
+        figures = run(store, work, args.clients, args.seconds, args.dates.split(","),
+                      args.seed, args.target)
+    finally:
+        if created and not args.keep_target:
+            drop_database(args.target)
+    figures["target_database_dropped"] = created and not args.keep_target
     figures["demo_build_seconds"] = built
     print(json.dumps(figures, indent=2))
 
