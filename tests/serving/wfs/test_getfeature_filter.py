@@ -189,3 +189,23 @@ def test_a_long_or_list_is_evaluated_not_refused(client, poi_meta):
     assert response.status_code == 200
     assert int(parse(response.content).get("numberMatched")) == \
         poi_meta["counts"]["RegisterHerstelvorderingen"]
+
+
+def test_a_point_on_the_box_edge_is_in_the_bbox_but_not_within_it(client, poi_db):
+    """The box fast path (four comparisons per point) keeps the spec's boundary semantics."""
+    points = [shapely.from_wkb(b[8:]) for (b,) in poi_db.execute("SELECT SHAPE FROM poi")]
+    x, y = points[0].x, points[0].y
+    edge = shapely.box(x, y - 5000, x + 20000, y + 5000)  # the point lies on the west edge
+    intersecting = sum(bool(shapely.intersects(p, edge)) for p in points)
+    within = sum(bool(shapely.within(p, edge)) for p in points)
+    assert intersecting == within + sum(bool(shapely.touches(p, edge)) for p in points)
+    assert intersecting > within
+    coords = f"{x!r},{y - 5000!r},{x + 20000!r},{y + 5000!r}"
+    assert matched(client, BBOX=f"{coords},EPSG:31370") == intersecting
+    ring = (f"{x!r} {y - 5000!r} {x + 20000!r} {y - 5000!r} {x + 20000!r} {y + 5000!r} "
+            f"{x!r} {y + 5000!r} {x!r} {y - 5000!r}")
+    within_filter = (f'<fes:Filter {FES} {GML}><fes:Within><fes:ValueReference>SHAPE'
+                     f'</fes:ValueReference><gml:Polygon gml:id="p" srsName="EPSG:31370">'
+                     f"<gml:exterior><gml:LinearRing><gml:posList>{ring}</gml:posList>"
+                     "</gml:LinearRing></gml:exterior></gml:Polygon></fes:Within></fes:Filter>")
+    assert matched(client, FILTER=within_filter) == within

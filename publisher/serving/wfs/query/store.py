@@ -23,7 +23,7 @@ import shapely
 from publisher.serving.publications import Publication
 from publisher.serving.wfs.featuretypes import FeatureType
 from publisher.serving.wfs.query.dialect import GPKG
-from publisher.serving.wfs.query.sql import Where
+from publisher.serving.wfs.query.sql import PointTest, Where
 from publisher.serving.wfs.settings import BATCH
 
 _ENVELOPE_BYTES = (0, 32, 48, 48, 64, 0, 0, 0)
@@ -55,10 +55,14 @@ def connect(pub: Publication, where: Where, ft: FeatureType) -> sqlite3.Connecti
     tests = where.tests
     if tests:
         if ft.is_point:
+            fast = [t.xy if isinstance(t, PointTest) else None for t in tests]
+
             def spatial(blob: bytes | None, index: int) -> int:
                 if blob is None:
                     return 0
-                return int(tests[index](shapely.Point(point_xy(blob))))
+                x, y = point_xy(blob)
+                on_xy = fast[index]
+                return int(on_xy(x, y) if on_xy else tests[index](shapely.Point(x, y)))
         else:
             def spatial(blob: bytes | None, index: int) -> int:
                 if blob is None:
