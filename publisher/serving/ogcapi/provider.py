@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import logging
 import math
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http import HTTPStatus
@@ -55,6 +57,7 @@ from publisher.serving.publications import (
     is_database_url,
     open_reader,
 )
+from publisher.serving.wfs import settings as wfs_settings
 from publisher.serving.wfs.query.dialect import Dialect, dialect_of
 
 LOGGER = logging.getLogger(__name__)
@@ -121,7 +124,22 @@ def reading(pub: Publication) -> Iterator[Reading]:
     if pub.backend != "postgis":
         db = pub.connect()
         cql.register_functions(db)
-        yield Reading(pub, db)
+        # The same time budget as the WFS (VLOK_WFS_TIME_BUDGET): SQLite checks it every few
+        # thousand steps, so a costly filter answers 503 + Retry-After instead of holding a
+        # worker. On PostGIS the session's statement_timeout plays this part.
+        budget = wfs_settings.TIME_BUDGET_SECONDS
+        deadline = time.monotonic() + budget
+        db.set_progress_handler(lambda: int(time.monotonic() > deadline), 5_000)
+        try:
+            yield Reading(pub, db)
+        except sqlite3.OperationalError as exc:
+            if "interrupted" not in str(exc):
+                raise
+            raise PublicationUnavailable(
+                user_msg=f"the query took longer than the time budget of {budget:g} s; "
+                         "narrow it (bbox, filter, limit) or retry later") from None
+        finally:
+            db.set_progress_handler(None, 0)
         return
     assert pub.database is not None
     try:
