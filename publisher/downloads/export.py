@@ -39,7 +39,7 @@ def _entry(stage: Path, name: str, layer: Layer, product: str | None, fmt: str,
 
 def _write_features(layer: Layer, stage: Path, generated_at: str
                     ) -> list[tuple[str, str | None, str, int | None]]:
-    """Every feature file of the layer and its schemas: (name, product, format, count)."""
+    """Every feature file, schema and CSV column-type file: (name, product, format, count)."""
     keys: list[str | None] = [None, *layer.products]
     counts = {key: len(layer.selection(key)) for key in keys}
     name = {(k, f): naming.file_name(layer.dataset, k, layer.as_of, f)
@@ -50,14 +50,17 @@ def _write_features(layer: Layer, stage: Path, generated_at: str
         (stage / schema).write_bytes(xsd)
     write_gml_and_geojson(layer, {k: stage / name[k, "gml"] for k in keys},
                           {k: stage / name[k, "geojson"] for k in keys}, schemas, generated_at)
-    write_csv(layer, {k: stage / name[k, "csv"] for k in keys})
+    csvts = {k: naming.csvt_name(layer.dataset, k, layer.as_of) for k in keys}
+    write_csv(layer, {k: stage / name[k, "csv"] for k in keys},
+              {k: stage / csvts[k] for k in keys})
     for key in keys:
         rows = layer.selection(key)
         write_shapefile_zip(layer, rows, stage / name[key, "shapefile"],
                             naming.stem(layer.dataset, key, layer.as_of))
         write_geopackage(layer, rows, stage / name[key, "geopackage"])
     return [(name[k, f], k, f, counts[k]) for k in keys for f in naming.FEATURE_FORMATS] + [
-        (schemas[k], k, "xsd", None) for k in keys]
+        (schemas[k], k, "xsd", None) for k in keys] + [
+        (csvts[k], k, "csvt", None) for k in keys]
 
 
 def _exported(set_dir: Path | None, dataset: str, run_id: str) -> dict[str, Any] | None:

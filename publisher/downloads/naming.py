@@ -35,6 +35,7 @@ FORMATS: dict[str, Format] = {f.key: f for f in (
     Format("xsd", ".xsd", "application/xml", True, "XML Schema (GML-applicatieschema)"),
     Format("shapefile", ".shp.zip", "application/zip", False, "Shapefile (zip)"),
     Format("csv", ".csv", "text/csv; charset=utf-8", True, "CSV"),
+    Format("csvt", ".csvt", "text/plain; charset=utf-8", True, "Kolomtypes van de CSV (GDAL)"),
     Format("geopackage", ".gpkg", "application/geopackage+sqlite3", False, "GeoPackage"),
     Format("geojson", ".geojson", "application/geo+json", True, "GeoJSON"),
     Format("changes-json", ".json", "application/json", True, "Wijzigingen (JSON)"),
@@ -44,7 +45,7 @@ FORMATS: dict[str, Format] = {f.key: f for f in (
 FEATURE_FORMATS = ("gml", "shapefile", "csv", "geopackage", "geojson")
 #: CRS of each format's coordinates (GeoJSON is CRS84 by RFC 7946).
 CRS = {"gml": "EPSG:31370", "xsd": None, "shapefile": "EPSG:31370",
-       "csv": "EPSG:31370 (X/Y) + EPSG:4326 (LAT/LON)", "geopackage": "EPSG:31370",
+       "csv": "EPSG:31370 (X/Y) + EPSG:4326 (LAT/LON)", "csvt": None, "geopackage": "EPSG:31370",
        "geojson": "OGC:CRS84", "changes-json": None, "changes-csv": None}
 
 
@@ -71,6 +72,11 @@ def schema_name(dataset: str, product: str | None, as_of: date) -> str:
     every GML file gets its own copy of the (small) dataset schema.
     """
     return file_name(dataset, product, as_of, "xsd")
+
+
+def csvt_name(dataset: str, product: str | None, as_of: date) -> str:
+    """The column types beside a CSV file: same name, ``.csvt`` (GDAL's CSV driver reads it)."""
+    return file_name(dataset, product, as_of, "csvt")
 
 
 def changes_name(dataset: str, as_of: date, fmt: str) -> str:

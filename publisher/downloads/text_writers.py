@@ -6,10 +6,16 @@ all-products file and the file of the feature's product together, so a daily exp
 every fragment once and never holds a whole document in memory.
 
 CSV is UTF-8 with a byte-order mark (Excel only detects UTF-8 with it; GDAL, pandas and
-Python's ``utf-8-sig`` skip it), ``;`` as delimiter (Excel in a Belgian/Dutch locale splits on
-it), ``.`` as decimal separator (machine-readable; coordinates are not meant for Excel
-arithmetic), CRLF line ends (RFC 4180), a header row, then X/Y in EPSG:31370 and LAT/LON in
-WGS84 (EPSG:4326) as the last four columns.
+Python's ``utf-8-sig`` skip it), ``;`` as delimiter (Excel and LibreOffice in a Belgian/Dutch
+locale split on it), ``,`` as decimal separator for every real number (the coordinates and
+the policy's fees), CRLF line ends (RFC 4180), a header row, then X/Y in EPSG:31370 and
+LAT/LON in WGS84 (EPSG:4326) as the last four columns. The decimal comma is what makes a
+spreadsheet in the nl-BE locale read the coordinates as numbers: with a decimal point
+LibreOffice (locale nl-BE) keeps ``152000.25`` as text. Beside each CSV a ``.csvt`` (GDAL's
+CSV driver column types) says which columns are Integer, Real, Date or Boolean; GDAL reads a
+decimal comma in Real columns and in ``X_POSSIBLE_NAMES``/``Y_POSSIBLE_NAMES`` columns of a
+``;``-separated file (checked with GDAL 3.6), so ``ogrinfo -oo X_POSSIBLE_NAMES=X -oo
+Y_POSSIBLE_NAMES=Y`` still builds the points.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import numpy as np
 import shapely
 
 from publisher.downloads.source import Layer, fragments, point_lonlat
+from publisher.extract.mapping import Mapping
 from publisher.publication.render import GML_NS, POI_NS, STORED_SRS, to_crs84
 
 WFS_NS = "http://www.opengis.net/wfs/2.0"
@@ -32,6 +39,25 @@ WFS_SCHEMA = "http://schemas.opengis.net/wfs/2.0/wfs.xsd"
 BUFFER = 1 << 20
 CSV_DELIMITER = ";"
 COORDINATE_COLUMNS = ("X", "Y", "LAT", "LON")
+#: GDAL CSV driver type (``.csvt``) of each mapping field type.
+CSVT_TYPES = {"string": "String", "integer": "Integer", "real": "Real", "date": "Date",
+              "boolean": "Integer(Boolean)"}
+
+
+def decimal_comma(text: str) -> str:
+    """``152000.25`` → ``152000,25``: the nl-BE decimal separator (no thousands separator)."""
+    return text.replace(".", ",")
+
+
+def csvt_line(mapping: Mapping) -> str:
+    """The ``.csvt`` of a CSV file: one quoted GDAL type per column, in column order.
+
+    Strings carry their width (``String(24)``) so ``ogr2ogr`` to a Shapefile or a database
+    keeps it; the four coordinate columns are Real.
+    """
+    types = [CSVT_TYPES[f.type] + (f"({f.width})" if f.type == "string" and f.width else "")
+             for f in mapping.fields] + ["Real"] * len(COORDINATE_COLUMNS)
+    return ",".join(f'"{t}"' for t in types) + "\r\n"
 
 
 def _open_all(stack: ExitStack, paths: dict[str | None, Path]) -> dict[str | None, IO[str]]:
@@ -95,7 +121,7 @@ def write_gml_and_geojson(layer: Layer, gml: dict[str | None, Path],
 
 
 def _coordinates(layer: Layer) -> tuple[list[str], list[str], list[str], list[str]]:
-    """X/Y (Lambert 72, cm) and LAT/LON (WGS84, 7 decimals) text of every feature.
+    """X/Y (Lambert 72, cm) and LAT/LON (WGS84, 7 decimals) of every feature, decimal comma.
 
     Points use the stored lon/lat (the same numbers as the GeoJSON); polygons get a point
     guaranteed inside them (``point_on_surface``), which is what a spreadsheet can plot.
@@ -106,15 +132,21 @@ def _coordinates(layer: Layer) -> tuple[list[str], list[str], list[str], list[st
     else:
         xy = shapely.get_coordinates(shapely.point_on_surface(layer.geometries))
         lonlat = to_crs84(np.round(xy, 2)) if len(xy) else np.empty((0, 2))
-    return ([f"{v:.2f}" for v in xy[:, 0].tolist()], [f"{v:.2f}" for v in xy[:, 1].tolist()],
-            [f"{v:.7f}" for v in lonlat[:, 1].tolist()],
-            [f"{v:.7f}" for v in lonlat[:, 0].tolist()])
+    return ([decimal_comma(f"{v:.2f}") for v in xy[:, 0].tolist()],
+            [decimal_comma(f"{v:.2f}") for v in xy[:, 1].tolist()],
+            [decimal_comma(f"{v:.7f}") for v in lonlat[:, 1].tolist()],
+            [decimal_comma(f"{v:.7f}") for v in lonlat[:, 0].tolist()])
 
 
-def write_csv(layer: Layer, paths: dict[str | None, Path]) -> None:
-    """Write the CSV file of every product key (None = all products)."""
+def write_csv(layer: Layer, paths: dict[str | None, Path],
+              csvt: dict[str | None, Path] | None = None) -> None:
+    """Write the CSV file of every product key (None = all products), and its ``.csvt``."""
     coords = _coordinates(layer)
-    columns: Sequence[list[str]] = [layer.cells[n] for n in layer.mapping.names] + list(coords)
+    columns: Sequence[list[str]] = [
+        [decimal_comma(c) for c in layer.cells[f.name]] if f.type == "real"
+        else layer.cells[f.name] for f in layer.mapping.fields] + list(coords)
+    for path in (csvt or {}).values():
+        path.write_text(csvt_line(layer.mapping), encoding="ascii", newline="")
     header = [*layer.mapping.names, *COORDINATE_COLUMNS]
     for key, path in paths.items():
         rows = layer.selection(key).tolist()

@@ -166,9 +166,9 @@ def test_csv_is_utf8_with_bom_semicolons_and_both_coordinate_pairs(exported, man
         rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
         assert len(rows) == entry["features"]
         for row in rows[:100]:
-            lon, lat = to_wgs84.transform(float(row["X"]), float(row["Y"]))
-            assert abs(lon - float(row["LON"])) < 1e-6
-            assert abs(lat - float(row["LAT"])) < 1e-6
+            x, y, lat, lon = (float(row[c].replace(",", ".")) for c in ("X", "Y", "LAT", "LON"))
+            tlon, tlat = to_wgs84.transform(x, y)
+            assert abs(tlon - lon) < 1e-6 and abs(tlat - lat) < 1e-6
 
 
 def test_manifest_bytes_and_sha256_match_the_files(exported, manifest):
