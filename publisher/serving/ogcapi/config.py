@@ -21,6 +21,9 @@ from publisher.serving.ogcapi.openapi_local import describe_answers, localize
 
 #: The template shipped with the product.
 TEMPLATE = Path(__file__).resolve().parents[3] / "pygeoapi-config.yml"
+#: Our HTML templates (Dutch, self-contained): pygeoapi's ``server.templates`` path, unless the
+#: YAML template states its own. Pygeoapi falls back to its own templates for any page not here.
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: Our provider's dotted path: the providers whose ``data`` is the publication directory.
 PROVIDER = "publisher.serving.ogcapi.provider.GeoPackagePublicationProvider"
 
@@ -48,6 +51,7 @@ def build_config(publication_dir: str | os.PathLike[str], server_url: str,
     """
     config = copy.deepcopy(template if template is not None else load_template())
     config["server"]["url"] = server_url.rstrip("/")
+    config["server"].setdefault("templates", {"path": str(TEMPLATES)})
     for resource in config["resources"].values():
         for provider in resource.get("providers", []):
             if provider.get("name") == PROVIDER:
