@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
+from html import escape
 
 import httpx
 import pytest
@@ -163,3 +165,75 @@ def test_catalog_is_dcat_ap_with_four_datasets_and_every_file(client, base, mani
     sample = sorted(urls)[0]
     assert client.head(sample.removeprefix(base)).status_code == 200
     json.dumps(cat)
+
+
+def _landmarks(html: str) -> dict[str, int]:
+    from html.parser import HTMLParser
+
+    counts: dict[str, int] = {}
+
+    class Tags(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            counts[tag] = counts.get(tag, 0) + 1
+
+    Tags().feed(html)
+    return counts
+
+
+def test_index_has_landmarks_a_way_back_to_the_map_and_no_jargon(client):
+    html = client.get("/downloads").text
+    tags = _landmarks(html)
+    assert tags.get("main") == 1 and tags.get("header") == 1 and tags.get("footer") == 1
+    assert tags.get("nav") == 1 and tags.get("h1") == 1
+    assert '<a class=back href="/">← Terug naar de kaart</a>' in html
+    assert "Woningkwaliteit: publieke feiten" in html
+    headings = re.findall(r"<h[1-6][^>]*>(.*?)</h[1-6]>", html, re.S)
+    assert headings and not any("POI" in h for h in headings)
+    assert not re.search(r'(src|href)="(https?:)?//', html.split("<footer>")[0]), \
+        "no external assets (the licence link in the footer is the only outside link)"
+    assert "<script" not in html and "stylesheet" not in html
+
+
+def test_index_uses_dutch_number_formats_throughout(client, manifest):
+    html = client.get("/downloads").text
+    cells = re.findall(r"<td class=n>([^<]*)</td>", html)
+    assert cells
+    for cell in cells:
+        assert re.fullmatch(r"\d{1,3}(\.\d{3})*( B)?|\d{1,3}(\.\d{3})*,\d (kB|MB|GB)|", cell), \
+            cell
+    big = max(e["features"] for e in manifest["files"] if e.get("features"))
+    assert big >= 1000 and f"{big:,}".replace(",", ".") in html
+    assert not re.search(r"\d\.\d (kB|MB|GB)", html)  # no decimal points in sizes
+
+
+def test_index_shows_every_whole_sha256_in_code(client, manifest):
+    html = client.get("/downloads").text
+    for entry in manifest["files"]:
+        assert f"<code class=sha>{entry['sha256']}</code>" in html, entry["name"]
+    assert "…</code>" not in html
+
+
+def test_index_says_which_file_to_take_and_what_the_fields_mean(client):
+    from publisher.extract.mapping import load_mapping
+
+    html = client.get("/downloads").text
+    assert "Welk bestand heb ik nodig?" in html
+    which = html.split("Welk bestand heb ik nodig?")[1].split("</section>")[0]
+    for word in ("rekenblad", "GIS", "GeoPackage", "Shapefile", "GML", "standaarden",
+                 "GeoJSON", "web"):
+        assert word in which, word
+    glossary = html.split("Wat betekenen de velden?")[1]
+    for dataset in ("poi", "woningkwaliteitsbeleid"):
+        for field in load_mapping(dataset).fields:
+            assert f"<code>{field.name}</code>" in glossary, field.name
+            assert f"<code>{field.short}</code>" in glossary, field.short
+            assert escape(field.description) in glossary, field.name
+    assert "decimaalteken komma" in html and ".csvt" in html
+
+
+def test_the_csvt_is_served_like_the_other_files(client, exported, manifest):
+    entry = next(e for e in manifest["files"] if e["format"] == "csvt")
+    r = client.get(f"/downloads/{entry['name']}")
+    assert r.status_code == 200 and r.content == (exported / entry["name"]).read_bytes()
+    assert r.headers["etag"].removesuffix('-gzip"').strip('"') == entry["sha256"]
+    assert f'href="/downloads/{entry["name"]}"' in client.get("/downloads").text
