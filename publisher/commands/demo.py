@@ -25,12 +25,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="drop an existing SQLite store file first (PostgreSQL: all tables)")
     p.add_argument("--if-empty", action="store_true",
                    help="do nothing when the store already holds a demo")
+    p.add_argument("--json", action="store_true",
+                   help="print the summary as one JSON line instead of aligned text")
     add_store_option(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    """Build the demo and print a one-line JSON summary."""
+    """Build the demo and print its summary (aligned text, or one JSON line with --json)."""
     from publisher.synthetic.generator import build_demo, parse_scale
 
     units = parse_scale(args.scale or settings.demo_scale)
@@ -39,12 +41,33 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         _drop(url)
     engine = open_engine(url)
     if args.if_empty and _has_demo(engine):
-        print(json.dumps({"demo": "already present", "store": _safe(url)}))
+        if args.json:
+            print(json.dumps({"demo": "already present", "store": _safe(url)}))
+        else:
+            print(f"demo already present in {_safe(url)} (kept; --replace builds a new one)")
         return 0
+    until = args.until or brussels_today(settings)
     summary = build_demo(engine, units=units, seed=args.seed if args.seed is not None
-                         else settings.demo_seed, until=args.until or brussels_today(settings))
-    print(json.dumps({"store": _safe(url), **summary.__dict__}))
+                         else settings.demo_seed, until=until)
+    if args.json:
+        print(json.dumps({"store": _safe(url), **summary.__dict__}))
+    else:
+        print(human_summary(summary, _safe(url), until))
     return 0
+
+
+def human_summary(summary, store: str, until) -> str:
+    """A few aligned lines: what was built, the flags on the last day, where and how long."""
+    rows = [("dwelling units", summary.units), ("buildings", summary.buildings),
+            ("valid conformity certificates", summary.valid_cas),
+            ("on the inventory (VIVOO)", summary.on_vivoo),
+            ("open restoration claims", summary.open_claims)]
+    width = max(len(label) for label, _ in rows)
+    digits = max(len(f"{n:,}") for _, n in rows)
+    lines = [f"synthetic Flanders built in {store}, histories until {until.isoformat()}"]
+    lines += [f"  {label:<{width}}  {n:>{digits},}" for label, n in rows]
+    lines.append(f"  {'time':<{width}}  {summary.seconds:.1f} s")
+    return "\n".join(lines)
 
 
 def _safe(url: str) -> str:
