@@ -57,10 +57,37 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     os.environ["VLOK_PUBLICATION_DIR"] = source
     if args.base_url:
         os.environ["VLOK_BASE_URL"] = args.base_url
+    block = url_block(args.base_url or local_url(args.host, args.port))
     _Gunicorn({"bind": f"{args.host}:{args.port}", "workers": args.workers,
                "worker_class": "publisher.serving.protocol.JsonErrorWorker", "accesslog": None,
-               "graceful_timeout": 10, "timeout": 60}).run()
+               "graceful_timeout": 10, "timeout": 60,
+               "when_ready": lambda server: print(block, flush=True)}).run()
     return 0
+
+
+#: What the closing block lists: label, path.
+URLS = (("map", "/"), ("OGC API Features", "/ogc"), ("WFS 2.0 (QGIS)", "/wfs"),
+        ("downloads", "/downloads"), ("lookup API", "/api/v1/woningkwaliteit"),
+        ("health", "/health"))
+
+
+def local_url(host: str, port: int) -> str:
+    """The URL a browser on this machine opens for ``host:port``."""
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def url_block(base: str) -> str:
+    """The lines printed once the server listens: where to open what, and how to stop."""
+    base = base.rstrip("/")
+    width = max(len(label) for label, _ in URLS)
+    lines = ["", f"VLOK publication served at {base}"]
+    lines += [f"  {label:<{width}}  {base}{path}" for label, path in URLS]
+    lines += ["Ctrl-C stops the server.", ""]
+    return "\n".join(lines)
 
 
 def check_publication(root: Path) -> None:
