@@ -11,11 +11,18 @@ PORT ?= 5000
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# pip shows its progress on a terminal; in CI logs (no terminal) it stays quiet.
+PIP_QUIET := $(shell [ -t 1 ] || echo --quiet)
+
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	$(BIN)/python -m publisher.serving.viewer.build --if-missing
-	touch $(STAMP)
+	@echo "installing: upgrading pip…"
+	@$(BIN)/pip install $(PIP_QUIET) --upgrade pip
+	@echo "installing: Python dependencies (first time: a few minutes)…"
+	@$(BIN)/pip install $(PIP_QUIET) -e '.[test]'
+	@echo "installing: the map's JavaScript and CSS (vendored once)…"
+	@$(BIN)/python -m publisher.serving.viewer.build --if-missing
+	@touch $(STAMP)
+	@echo "installed."
 
 ## make run: synthetic Flanders into data/vlok.sqlite (once), today's publication, then serve
 ## http://127.0.0.1:5000 (viewer at /, OGC API at /ogc, WFS at /wfs) until Ctrl-C.
