@@ -107,12 +107,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def _run_server(app) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on 127.0.0.1 in a thread; yield its base URL."""
-    port = free_port()
+def _run_server(app, sock: socket.socket | None = None) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1 in a thread; yield its base URL.
+
+    ``sock``: an already bound listening socket to serve on (e.g. with small buffers).
+    """
+    port = sock.getsockname()[1] if sock is not None else free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="auto"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, daemon=True,
+                              kwargs={"sockets": [sock]} if sock is not None else {})
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:

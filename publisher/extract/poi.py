@@ -81,11 +81,11 @@ def extract_poi(conn: Connection, as_of: date, mapping: Mapping | None = None) -
     quarantine: list[Quarantined] = []
     candidates: list[tuple[str, str, int, int]] = []  # product, reference, address, building
     policies = _read_policies(conn)
+    flags = ((CA, lambda u, d: has_valid_ca(u, d, policies.get(u.niscode, ()))),
+             (VIVOO, is_on_inventory))
     for history in read_histories(conn, 50000):
         unit = history.unit
         quarantine += [Quarantined(CA, unit.reference, why) for why in history.dropped]
-        flags = ((CA, lambda u, d: has_valid_ca(u, d, policies.get(u.niscode, ()))),
-                 (VIVOO, is_on_inventory))
         for product, flag in flags:
             if product in history.withheld:
                 quarantine.append(Quarantined(product, unit.reference,

@@ -24,7 +24,6 @@ from publisher.rules.facts import (
     LIST_BY_DECISION,
     MAX_VALIDITY_YEARS,
     ODK_IN_FORCE,
-    ODK_TRANSITION_CUTOFF,
     ca_expiry,
     inventory_periods,
     odk_exempt,
@@ -46,8 +45,6 @@ from publisher.store.vocabulary import (
     RemovalReason,
     UnitEventKind,
 )
-
-__all__ = ["ODK_IN_FORCE", "ODK_TRANSITION_CUTOFF", "IdSource", "Sequence"]
 
 T = TypeVar("T", Certificate, Decision)
 

@@ -1,8 +1,8 @@
 """Moving histories between the database and the immutable records the rules work on.
 
 ``load_*`` read what a rule needs and nothing more (no persons, no remarks); ``save_*`` write
-back what an operation returned. Bulk readers for the extraction live here too, so there is one
-mapping between rows and records.
+back what an operation returned. The extraction's bulk reader, which checks every value, is
+``publisher.extract.histories``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from sqlalchemy import String, func, select, type_coerce
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from publisher.errors import NotFound
@@ -276,47 +276,3 @@ def save_warning(session: Session, wp: WarningProcedure) -> None:
         else:
             session.add(m.SubProcedure(procedure_id=wp.id, unit_id=uid, status=wp.status))
     session.flush()
-
-
-# --- bulk reading for the extraction ------------------------------------------------------------
-
-
-def iter_units(conn: Connection, chunk_size: int = 20000, *, decisions: bool = True,
-               only_with_history: bool = False) -> Iterator[Unit]:
-    """Every unit with its histories, in id order, reading in chunks with bounded memory.
-
-    The extraction passes ``decisions=False`` (flags rest on certificates and inventory
-    entries only) and ``only_with_history=True`` (a unit without either has no flag), which
-    halves the rows it reads.
-    """
-    last = 0
-    heads_query = select(m.DwellingUnit.id, m.DwellingUnit.reference, m.DwellingUnit.building_id,
-                         m.DwellingUnit.unit_type, m.DwellingUnit.odk_established,
-                         m.DwellingUnit.odk_ended, m.DwellingUnit.address_id)
-    if only_with_history:
-        heads_query = heads_query.where(m.DwellingUnit.id.in_(
-            select(m.Certificate.unit_id).union(select(m.InventoryEntry.unit_id))))
-    while True:
-        heads = conn.execute(heads_query.where(m.DwellingUnit.id > last)
-                             .order_by(m.DwellingUnit.id).limit(chunk_size)).all()
-        if not heads:
-            return
-        low, high = heads[0].id, heads[-1].id
-        cas, decs, ents = defaultdict(list), defaultdict(list), defaultdict(list)
-        for r in conn.execute(select(m.Certificate).where(
-                m.Certificate.unit_id.between(low, high)).order_by(m.Certificate.id)):
-            cas[r.unit_id].append(_certificate(r))
-        if decisions:
-            for r in conn.execute(select(m.Decision).where(
-                    m.Decision.unit_id.between(low, high)).order_by(m.Decision.id)):
-                decs[r.unit_id].append(_decision(r))
-        for r in conn.execute(select(m.InventoryEntry).where(
-                m.InventoryEntry.unit_id.between(low, high)).order_by(m.InventoryEntry.id)):
-            ents[r.unit_id].append(_entry(r))
-        for h in heads:
-            yield Unit(id=h.id, reference=h.reference, building_id=h.building_id,
-                       unit_type=h.unit_type, odk_established=h.odk_established,
-                       odk_ended=h.odk_ended, certificates=tuple(cas[h.id]),
-                       decisions=tuple(decs[h.id]), entries=tuple(ents[h.id]),
-                       address_id=h.address_id)
-        last = high

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from publisher.errors import RuleViolation
 from publisher.rules import operations as ops
-from publisher.rules.facts import validity_years_for
+from publisher.rules.facts import ODK_IN_FORCE, validity_years_for
 from publisher.store.records import Policy, Unit
 from publisher.store.vocabulary import DecisionKind, Issuer, RemovalReason
 
@@ -64,7 +64,7 @@ class UnitStories:
             elif r < P_CA_TRACK + P_VIVOO_TRACK + P_OVERCROWDED:
                 self._decide(story, random_day(rng, START, self.until), DecisionKind.OVERBEWOOND)
             if unit.unit_type.is_room and rng.random() < P_ODK_ROOM:
-                odk_day = random_day(rng, ops.ODK_IN_FORCE, self.until)
+                odk_day = random_day(rng, ODK_IN_FORCE, self.until)
                 if _last_event(story.unit) <= odk_day:
                     story.unit = ops.establish_odk(story.unit, odk_day, today=self.until)
         except RuleViolation:

@@ -8,12 +8,13 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from publisher.extract.histories import read_histories
 from publisher.extract.poi import poid
 from publisher.publication.directory import DirectoryTarget
 from publisher.rules import has_valid_ca
 from publisher.rules import operations as ops
 from publisher.store import models as m
-from publisher.store.dossiers import StoreIds, iter_units, load_unit, save_unit
+from publisher.store.dossiers import StoreIds, load_unit, save_unit
 from publisher.store.vocabulary import DecisionKind, Issuer
 
 
@@ -28,7 +29,7 @@ def published_poids(root) -> dict[str, set[str]]:
 
 def a_published_unit_with_a_ca(engine, as_of) -> str:
     with engine.connect() as conn:
-        for unit in iter_units(conn):
+        for unit in (h.unit for h in read_histories(conn)):
             if has_valid_ca(unit, as_of) and unit.id > 20:  # past the planted bad rows
                 return unit.reference
     raise AssertionError("no unit with a CA")

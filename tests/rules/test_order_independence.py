@@ -26,7 +26,7 @@ from publisher.extract.histories import read_histories, read_policies
 from publisher.rules import has_valid_ca, is_on_inventory
 from publisher.rules import operations as ops
 from publisher.rules.dates import add_years
-from publisher.rules.facts import inventory_periods
+from publisher.rules.facts import ODK_IN_FORCE, inventory_periods
 from publisher.store import models as m
 from publisher.store.db import open_engine
 from publisher.store.migrate import upgrade
@@ -82,7 +82,7 @@ def histories(draw: st.DrawFn) -> tuple[UnitType, list[Act], Policy | None]:
         if draw(st.integers(0, 6)) == 0:
             acts.append(Act(kind, draw(days)))
     if unit_type.is_room and draw(st.booleans()):
-        established = draw(st.dates(ops.ODK_IN_FORCE, LAST))
+        established = draw(st.dates(ODK_IN_FORCE, LAST))
         acts.append(Act("odk", established))
         if draw(st.booleans()):
             acts.append(Act("end_odk", min(established + timedelta(draw(offsets)), LAST)))

@@ -9,7 +9,6 @@ they hang on, every surface (WFS, OGC API, lookup, ``/health``, ``/metrics``) mu
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +17,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import uvicorn
 
 #: The large download of the issue: one WFS page of 10,000 features, GML.
 DOWNLOAD = ("/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=POI:POI"
@@ -32,8 +30,8 @@ SMALL_SNDBUF = 16_384
 
 
 @contextmanager
-def serve_small_buffers(app: Any) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on 127.0.0.1 with small per-connection send buffers.
+def serve_small_buffers(serve_app: Any, app: Any) -> Iterator[str]:
+    """Serve ``app`` (through the suite's ``serve_app``) with small per-connection send buffers.
 
     Accepted sockets inherit ``SO_SNDBUF`` from the listening socket, which also switches
     off the kernel's autotuning. Yields the base URL; the server is stopped on exit.
@@ -42,20 +40,10 @@ def serve_small_buffers(app: Any) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SMALL_SNDBUF)
     sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="auto"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("test server did not start")
-        time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with serve_app(app, sock) as base:
+            yield base
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         sock.close()
 
 

@@ -24,8 +24,9 @@ from publisher.serving.app import create_app
 STALLED, ABANDONED = 10, 10
 
 
-def test_stalled_and_abandoned_downloads_starve_no_one_on_geopackage(publication_dir):
-    with serve_small_buffers(create_app(publication_dir)) as base, \
+def test_stalled_and_abandoned_downloads_starve_no_one_on_geopackage(publication_dir,
+                                                                     serve_app):
+    with serve_small_buffers(serve_app, create_app(publication_dir)) as base, \
             httpx.Client(base_url=base, timeout=15) as client:
         paths = probe_paths(client)
         stalled = [stalled_client(base) for _ in range(STALLED)]

@@ -38,7 +38,7 @@ STALLED, ABANDONED = 10, 10
 
 
 @pytest.fixture(scope="module")
-def small_pool(pg_url: str) -> Iterator[tuple[str, str]]:
+def small_pool(pg_url: str, serve_app) -> Iterator[tuple[str, str]]:
     """(base URL, publication source) of an app whose pool holds 5 connections at most."""
     saved = {k: os.environ.get(k) for k in POOL}
     os.environ.update(POOL)
@@ -51,7 +51,7 @@ def small_pool(pg_url: str) -> Iterator[tuple[str, str]]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    with serve_small_buffers(app) as base:
+    with serve_small_buffers(serve_app, app) as base:
         yield base, source
 
 
@@ -148,10 +148,11 @@ def test_a_pool_timeout_is_publication_unavailable_not_an_attribute_error(pg_url
         database.dispose()
 
 
-def test_streams_past_the_cap_get_503_at_once(pg_url, monkeypatch):
+def test_streams_past_the_cap_get_503_at_once(pg_url, monkeypatch, serve_app):
     monkeypatch.setenv("VLOK_SERVING_MAX_STREAMS", "2")
     app = create_app(f"{pg_url}?application_name={APP_NAME}_cap")
-    with serve_small_buffers(app) as base, httpx.Client(base_url=base, timeout=15) as client:
+    with serve_small_buffers(serve_app, app) as base, \
+            httpx.Client(base_url=base, timeout=15) as client:
         stalled = [stalled_client(base) for _ in range(2)]
         try:
             time.sleep(0.5)
