@@ -21,6 +21,10 @@ PATHS = {
     "/metrics": "text/plain",
     "/ogc": "application/json",
     "/ogc/collections/poi/items?limit=50": "application/geo+json",
+    "/ogc?f=html": "text/html",
+    "/ogc/collections/poi?f=html": "text/html",
+    "/ogc/collections/poi/items?limit=50&f=html": "text/html",
+    "/ogc/collections/poi/queryables?f=html": "text/html",
     "/wfs?SERVICE=WFS&REQUEST=GetCapabilities": "xml",
     "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=POI:POI&COUNT=50": "xml",
     "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=POI:POI&COUNT=50"
