@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
@@ -28,6 +29,7 @@ import anyio.to_thread
 import pygeoapi
 import pygeoapi.api as core_api
 import pygeoapi.api.itemtypes as itemtypes_api
+import pygeoapi.l10n
 from pygeoapi.api import API, APIRequest, evaluate_limit
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -53,6 +55,20 @@ PREFIX = "/ogc"
 READ = ["GET", "OPTIONS"]
 #: Distinct origins an app without a fixed base URL keeps an API for (bounded: Host is input).
 MAX_ORIGINS = 8
+#: pygeoapi 0.21 caches the translated configuration that HTML templates see per locale for
+#: the whole process (``pygeoapi.l10n._cfg_cache``), so with two public URLs in one process
+#: (two origins, or two apps) every page would carry the first one's server URL. HTML pages
+#: are rendered one at a time with that cache emptied first; JSON never reads it.
+_HTML_RENDER = threading.Lock()
+
+
+def _call(fn: ApiFunction, api: API, api_request: APIRequest, *args: str) -> Any:
+    """Run a pygeoapi API function; an HTML page is rendered with this API's own config."""
+    if api_request.format != "html":
+        return fn(api, api_request, *args)
+    with _HTML_RENDER:
+        pygeoapi.l10n._cfg_cache.clear()
+        return fn(api, api_request, *args)
 _STATIC = Path(pygeoapi.__file__).parent / "static"
 
 ApiFunction = Callable[..., tuple[dict[str, str], int, Any]]
@@ -157,7 +173,7 @@ class OgcApi:
             else:
                 ctx = contextvars.copy_context()
                 headers, status, content = await anyio.to_thread.run_sync(
-                    ctx.run, fn, api, api_request, *args)
+                    ctx.run, _call, fn, api, api_request, *args)
         except Exception:  # a bug, not bad input: log it, never show a stack trace
             LOGGER.exception("OGC API request failed: %s", request.url)
             return problem(HTTPStatus.INTERNAL_SERVER_ERROR, "NoApplicableCode",

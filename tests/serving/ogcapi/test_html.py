@@ -15,8 +15,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
+from publisher.serving.app import create_app
 from publisher.serving.ogcapi.config import TEMPLATES
 from publisher.serving.viewer import build
 
@@ -212,3 +214,15 @@ def test_the_templates_are_ours_and_every_pygeoapi_page_extends_our_base():
             "collections/queryables.html", "collections/schema.html",
             "collections/items/index.html", "collections/items/item.html",
             "openapi/swagger.html", "openapi/redoc.html"} <= ours
+
+
+def test_two_public_urls_in_one_process_each_get_their_own_html_links(publication_dir,
+                                                                     serve_app):
+    """pygeoapi caches the translated config per locale process-wide; our pages must not."""
+    with serve_app(create_app(publication_dir)) as first, \
+            serve_app(create_app(publication_dir)) as second:
+        for base in (first, second, first):
+            page = httpx.get(f"{base}/ogc?f=html", timeout=30).text
+            assert f"{base}/ogc" in page
+            other = second if base == first else first
+            assert f"{other}/ogc" not in page
