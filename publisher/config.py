@@ -31,8 +31,8 @@ class Settings:
     retention_days: int = 30
     basemap_url: str = ""
     basemap_attribution: str = ""
-    serving_pool_size: int = 4
-    serving_pool_overflow: int = 16
+    serving_pool_size: int = 0
+    serving_pool_overflow: int = 0
     serving_pool_timeout: float = 10.0
     serving_statement_timeout_ms: int = 120_000
     serving_idle_in_transaction_timeout_ms: int = 60_000

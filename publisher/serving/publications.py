@@ -46,8 +46,8 @@ class PortableConnection:
 
     For portable SQL only: ``?`` placeholders, unqualified table names of the publication
     (``poi``, ``poi_parcel``, ``poi_fragment``), no ``?`` or ``%`` in the text itself. Each
-    call borrows a pooled connection, sets the search path to the schema for that
-    transaction, reads every row and gives the connection back.
+    call borrows a pooled connection with the search path set to the schema for that
+    transaction only, reads every row and gives the connection back.
     """
 
     def __init__(self, database: PgDatabase, schema: str) -> None:
@@ -63,9 +63,7 @@ class PortableConnection:
         import psycopg
 
         try:
-            with self.database.connection() as conn:
-                conn.execute("SELECT set_config('search_path', quote_ident(%s) || ', public', "
-                             "true)", [self.schema])
+            with self.database.connection(search_path=self.schema) as conn:
                 rows = conn.execute(sql.replace("?", "%s"), list(params)).fetchall()
                 conn.rollback()
         except (psycopg.Error, PublicationUnreadable) as exc:
@@ -182,13 +180,32 @@ class PoolExhausted(PublicationUnreadable):
     """Every pooled connection stayed busy for the pool timeout: a 503, retry shortly."""
 
 
-class PgDatabase:
-    """A small pool of read-only psycopg 3 connections to the publication database.
+#: Threads of a worker's default thread pool (anyio's default limiter, which Starlette's
+#: ``run_in_threadpool`` and our streams use): every database read of a worker runs in one of
+#: them, so at most this many connections of a worker are ever in use at once.
+WORKER_THREADS = 40
+#: Seconds after which a pooled connection is replaced (on its next checkout): long enough
+#: that replacing them is no load, short enough to follow a failover or a PgBouncer reload.
+POOL_RECYCLE = 3600
 
-    Every session is read-only and carries ``statement_timeout`` and
-    ``idle_in_transaction_session_timeout``: whatever a request or a vanished client leaves
-    behind, PostgreSQL ends it, so a connection cannot be pinned forever. Pool sizes and
-    timeouts default to the ``serving_*`` settings (``VLOK_SERVING_*`` in the environment).
+
+class PgDatabase:
+    """A pool of read-only psycopg 3 connections to the publication database, one per worker.
+
+    The pool holds at most ``pool_size + max_overflow`` connections (default: the worker's
+    thread pool, :data:`WORKER_THREADS`), opens them on demand and keeps every one it opened:
+    nothing is closed on return, so a worker under steady load opens no new PostgreSQL sessions
+    (issue "Production on PostGIS": the old pool of 4 closed each overflow connection on
+    return, over 1,400 new sessions in 20 s under 32 clients).
+
+    No state is left on a session, so the pool works through PgBouncer in transaction mode:
+    each checkout begins a ``READ ONLY`` transaction and sets ``statement_timeout`` and
+    ``idle_in_transaction_session_timeout`` (and the search path when asked) with
+    ``set_config(…, true)``, i.e. ``SET LOCAL``, which ends with the transaction; no startup
+    options, no session ``SET``, no server-side prepared statements (``prepare_threshold``
+    None). That first statement also proves the connection alive: a dead one is discarded and
+    the checkout retried (instead of a pre-ping round trip on every checkout).
+    Sizes and timeouts default to the ``serving_*`` settings (``VLOK_SERVING_*``).
     """
 
     def __init__(self, url: str, *, pool_size: int | None = None,
@@ -202,38 +219,69 @@ class PgDatabase:
 
         settings = load_settings()
         self.url = normalise_url(url)
-        self.pool_size = settings.serving_pool_size if pool_size is None else pool_size
-        self.max_overflow = (settings.serving_pool_overflow if max_overflow is None
-                             else max_overflow)
+        size = settings.serving_pool_size if pool_size is None else pool_size
+        #: Connections kept open at most; 0 in the settings means the worker's thread pool.
+        self.pool_size = int(size) if size and size > 0 else WORKER_THREADS
+        self.max_overflow = max(int(settings.serving_pool_overflow if max_overflow is None
+                                    else max_overflow), 0)
+        self.limit = self.pool_size + self.max_overflow
         statement = (settings.serving_statement_timeout_ms if statement_timeout_ms is None
                      else statement_timeout_ms)
         idle = (settings.serving_idle_in_transaction_timeout_ms
                 if idle_in_transaction_timeout_ms is None else idle_in_transaction_timeout_ms)
-        options = (f"-c default_transaction_read_only=on -c statement_timeout={int(statement)}"
-                   f" -c idle_in_transaction_session_timeout={int(idle)}")
+        self.statement_timeout_ms, self.idle_in_transaction_timeout_ms = int(statement), int(idle)
+        self._settings = [str(self.statement_timeout_ms), str(self.idle_in_transaction_timeout_ms)]
+        self._opened = self._closed = 0  # sessions this pool opened and closed (gauges)
+        # Overflow connections are kept like the others: one queue of ``limit`` connections
+        # and no SQLAlchemy overflow (which closes its overflow connections on return).
         self.engine = create_engine(
-            self.url, pool_size=self.pool_size, max_overflow=self.max_overflow,
-            pool_pre_ping=True, pool_recycle=900,
+            self.url, pool_size=self.limit, max_overflow=0, pool_pre_ping=False,
+            pool_recycle=POOL_RECYCLE,
             pool_timeout=settings.serving_pool_timeout if pool_timeout is None else pool_timeout,
-            connect_args={"connect_timeout": 5, "options": options})
+            connect_args={"connect_timeout": 5, "prepare_threshold": None})
+
+        from sqlalchemy import event
+
+        def opened(*_: Any) -> None:
+            self._opened += 1
+
+        def closed(*_: Any) -> None:
+            self._closed += 1
+
+        event.listen(self.engine.pool, "connect", opened)
+        event.listen(self.engine.pool, "close", closed)
+        event.listen(self.engine.pool, "close_detached", closed)
 
     def describe(self) -> str:
         """The URL without its password."""
         return self.engine.url.render_as_string(hide_password=True)
 
     def pool_status(self) -> dict[str, Any]:
-        """Connections in use against the most the pool opens, for ``/health``.
+        """The pool's use, for ``/health``.
 
-        ``saturated`` means the next request waits for a connection (and after the pool
-        timeout gets a 503): a load signal, not a fault of the publication.
+        ``checked_out``: connections in use now; ``size``: the most the pool opens (and
+        keeps); ``open``: connections open now (in use or idle); ``opened``: sessions this
+        pool has opened since the worker started (steady under steady load). ``saturated``
+        means the next request waits for a connection (and after the pool timeout gets a
+        503): a load signal, not a fault of the publication.
         """
         pool: Any = self.engine.pool
-        limit = self.pool_size + max(self.max_overflow, 0)
         checked_out = int(pool.checkedout())
-        return {"checked_out": checked_out, "size": limit, "saturated": checked_out >= limit}
+        return {"checked_out": checked_out, "size": self.limit,
+                "open": self._opened - self._closed, "opened": self._opened,
+                "saturated": checked_out >= self.limit}
 
-    def checkout(self) -> PgHandle:
-        """A pooled connection; :meth:`PgHandle.close` returns it (rolled back).
+    def checkout(self, search_path: str | None = None) -> PgHandle:
+        """A pooled connection inside a fresh read-only transaction with this pool's timeouts.
+
+        :meth:`PgHandle.close` rolls the transaction back and returns the connection. A
+        caller that ends the transaction itself and reads on gets a plain ``READ ONLY``
+        transaction with the server's default timeouts.
+
+        Parameters
+        ----------
+        search_path
+            A schema to put first on the search path for this transaction (then ``public``).
 
         Raises
         ------
@@ -243,23 +291,51 @@ class PgDatabase:
         PublicationUnreadable
             When the database cannot be reached.
         """
+        import psycopg
+
+        sql, params = _BEGIN, self._settings
+        if search_path is not None:
+            sql, params = _BEGIN_WITH_PATH, [*params, search_path]
+        # After a server restart every idle connection is dead: each is discarded in turn
+        # (a fast failure), then the pool reconnects, or raises when the server is down.
+        for _ in range(self.limit + 1):
+            raw = self._raw_connection()
+            conn = raw.driver_connection
+            try:
+                if conn.read_only is not True:  # client side: psycopg sends BEGIN READ ONLY
+                    conn.read_only = True
+                conn.execute(sql, params)
+            except psycopg.OperationalError as exc:
+                if not (conn.closed or conn.broken):
+                    PgHandle(raw).close()
+                    raise PublicationUnreadable(f"publication database unavailable: "
+                                                f"{type(exc).__name__}") from exc
+                LOGGER.info("discarded a dead publication connection: %s", exc)
+                raw.invalidate(exc)
+                continue
+            except BaseException:
+                PgHandle(raw).close()
+                raise
+            return PgHandle(raw)
+        raise PublicationUnreadable("publication database unavailable: every connection died")
+
+    def _raw_connection(self) -> Any:
         from sqlalchemy.exc import SQLAlchemyError
         from sqlalchemy.exc import TimeoutError as PoolTimeout
 
         try:
-            raw = self.engine.raw_connection()
+            return self.engine.raw_connection()
         except PoolTimeout as exc:
             raise PoolExhausted("every publication database connection is busy") from exc
         except SQLAlchemyError as exc:
             cause = getattr(exc, "orig", None) or exc
             raise PublicationUnreadable(f"publication database unavailable: "
                                         f"{type(cause).__name__}") from exc
-        return PgHandle(raw)
 
     @contextmanager
-    def connection(self) -> Iterator[Any]:
+    def connection(self, search_path: str | None = None) -> Iterator[Any]:
         """``with db.connection() as conn``: a psycopg connection for a few queries."""
-        handle = self.checkout()
+        handle = self.checkout(search_path)
         try:
             yield handle.conn
         finally:
@@ -270,6 +346,12 @@ class PgDatabase:
         self.engine.dispose()
 
 
+#: The first statement of every checkout: per-transaction settings only (``SET LOCAL``).
+_BEGIN = ("SELECT set_config('statement_timeout', %s, true), "
+          "set_config('idle_in_transaction_session_timeout', %s, true)")
+_BEGIN_WITH_PATH = (f"{_BEGIN}, set_config('search_path', quote_ident(%s) || ', public', true)")
+
+
 class PgHandle:
     """One checked-out connection (``conn`` is the psycopg connection)."""
 
@@ -278,7 +360,10 @@ class PgHandle:
         self.conn = raw.driver_connection
 
     def close(self) -> None:
-        """Give the connection back to the pool (idempotent)."""
+        """Give the connection back to the pool, rolled back (idempotent).
+
+        The pool keeps it; a connection found broken on return is discarded by the pool.
+        """
         if self._raw is not None:
             raw, self._raw = self._raw, None
             try:
