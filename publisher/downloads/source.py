@@ -22,6 +22,7 @@ import numpy as np
 import shapely
 
 from publisher.extract.mapping import Mapping, load_mapping
+from publisher.publication.gpkg import wkb_of
 from publisher.publication.render import (
     geojson_feature,
     gml_feature,
@@ -29,14 +30,6 @@ from publisher.publication.render import (
     gml_multisurface,
     to_crs84,
 )
-
-#: Bytes of the GeoPackage blob envelope by envelope indicator (GeoPackage 1.3, 2.1.3.1.1).
-_ENVELOPE = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
-
-
-def gpkg_wkb(blob: bytes) -> bytes:
-    """The ISO WKB inside a GeoPackage geometry blob (header and envelope stripped)."""
-    return blob[8 + _ENVELOPE[(blob[3] >> 1) & 0x07]:]
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -145,7 +138,7 @@ def read_layer(path: Path, dataset: str) -> Layer:
     values, masks = {}, {}
     for f, raw in zip(mapping.fields, columns[2:], strict=True):
         values[f.name], masks[f.name] = _typed(f.type, list(raw))
-    wkb = np.array([gpkg_wkb(b) for b in columns[1]], dtype=object)
+    wkb = np.array([wkb_of(b) for b in columns[1]], dtype=object)
     geometries = shapely.from_wkb(wkb) if len(wkb) else np.empty(0, dtype=object)
     layer = Layer(dataset, path, mapping, date.fromisoformat(meta["as_of"]), meta,
                   np.array(columns[0], dtype=np.int64), values, masks, wkb, geometries)

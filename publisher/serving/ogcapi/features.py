@@ -10,14 +10,13 @@ coordinate of the page transformed in one vectorized pyproj call.
 from __future__ import annotations
 
 import json
-import struct
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 
+from publisher.publication.gpkg import decode, point_xy
 from publisher.publication.render import json_value
-from publisher.serving.ogcapi.cql import gpkg_to_shape
 from publisher.serving.ogcapi.crs import (
     CRS84,
     STORAGE_CRS,
@@ -27,10 +26,6 @@ from publisher.serving.ogcapi.crs import (
 
 if TYPE_CHECKING:
     from publisher.serving.ogcapi.provider import GeoPackagePublicationProvider, Reading
-
-
-#: Envelope length of a GeoPackage blob by its header's envelope indicator.
-_ENVELOPE = (0, 32, 48, 48, 64, 0, 0, 0)
 
 
 def target_crs(spec: Any) -> str:
@@ -45,14 +40,14 @@ def page(db: Reading, provider: GeoPackagePublicationProvider, *, where: str,
     table, ph = provider.table, db.dialect.ph
     if table == "poi" and target_crs == CRS84 and not select and not skip_geometry:
         rows = db.rows(
-            f"SELECT f.geojson FROM {db.table(table)} JOIN {db.table(table + '_fragment')} "
-            f"AS f USING (fid) WHERE {where} ORDER BY {order} LIMIT {ph} OFFSET {ph}",
+            f"SELECT f.geojson FROM {db.table(table)} t JOIN {db.table(table + '_fragment')} "
+            f"f ON f.fid = t.fid WHERE {where} ORDER BY {order} LIMIT {ph} OFFSET {ph}",
             [*params, limit, offset])
         return [json.loads(r[0]) for r in rows]
     names = provider.mapping.names
-    cols = ", ".join(f'"{n}"' for n in names)
-    geometry = db.geometry(f'"{provider.geometry}"')
-    rows = db.rows(f"SELECT {geometry}, {cols} FROM {db.table(table)} WHERE {where} "
+    cols = ", ".join(f't."{n}"' for n in names)
+    geometry = db.geometry(f't."{provider.geometry}"')
+    rows = db.rows(f"SELECT {geometry}, {cols} FROM {db.table(table)} t WHERE {where} "
                    f"ORDER BY {order} LIMIT {ph} OFFSET {ph}", [*params, limit, offset])
     keep = [i for i, n in enumerate(names) if not select or n in select or
             n == provider.id_field]
@@ -87,10 +82,9 @@ def _geometries(blobs: list[bytes | None], kind: str, target: str, wkb: bool = F
         return [shapely.geometry.mapping(next(moved)) if s is not None else None
                 for s in shapes]
     if kind == "Point":
-        xy = np.array([struct.unpack_from("<dd", b, 8 + _ENVELOPE[(b[3] >> 1) & 7] + 5)
-                       for b in blobs], dtype=float).reshape(-1, 2)
+        xy = np.array([point_xy(b) for b in blobs], dtype=float).reshape(-1, 2)
         return [{"type": "Point", "coordinates": c} for c in transform_xy(xy, target).tolist()]
-    shapes = [gpkg_to_shape(b) if b else None for b in blobs]
+    shapes = list(decode(blobs))
     present = [s for s in shapes if s is not None]
     moved = iter(shapely.transform(present, coordinate_function(target)) if present else [])
     return [shapely.geometry.mapping(next(moved)) if s is not None else None for s in shapes]

@@ -20,15 +20,17 @@ from typing import Any
 from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
 from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
 
-from publisher.serving.ogcapi.cql import FilterTooComplex, check_size
+from publisher.serving.filters.compiler import GeometryLiteral
+from publisher.serving.filters.size import FilterTooComplex, check_size
 from publisher.serving.ogcapi.crs import CRS84, SUPPORTED_CRS
 from publisher.serving.ogcapi.limits import (
     MAX_FILTER_DEPTH,
     MAX_FILTER_JSON_BYTES,
     MAX_FILTER_LENGTH,
+    MAX_FILTER_TERMS,
     quoted,
 )
-from publisher.serving.ogcapi.spatial import AreaError, bbox_shape, check_crs, parse_bbox
+from publisher.serving.ogcapi.spatial import AreaError, bbox_literal, check_crs, parse_bbox
 
 #: Parameters of an items request that the adapter handles instead of pygeoapi.
 OWN_PARAMS = ("filter", "filter-lang", "filter-crs", "bbox", "bbox-crs")
@@ -46,7 +48,7 @@ class RequestFilter:
 
     node: Any = None
     crs: str = CRS84
-    area: Any = None  # shapely geometry in EPSG:31370, from bbox + bbox-crs
+    area: GeometryLiteral | None = None  # bbox + bbox-crs, in EPSG:31370
 
 
 current_filter: ContextVar[RequestFilter | None] = ContextVar("vlok_cql2_filter", default=None)
@@ -64,7 +66,7 @@ def request_filter(params: Mapping[str, str], body: bytes | None = None) -> Requ
     if "bbox" in params:
         try:
             crs = check_crs(params.get("bbox-crs") or CRS84, "bbox-crs")
-            area = bbox_shape(parse_bbox(params["bbox"]), crs)
+            area = bbox_literal(parse_bbox(params["bbox"]), crs)
         except AreaError as exc:
             raise FilterError(str(exc)) from None
     elif "bbox-crs" in params:
@@ -101,7 +103,7 @@ def parse_filter(text: str, lang: str | None, crs: str | None) -> RequestFilter:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise FilterError(f"filter is not valid CQL2 text: {first[:200]}") from None
     try:
-        check_size(node)
+        check_size(node, max_terms=MAX_FILTER_TERMS, max_depth=MAX_FILTER_DEPTH)
     except FilterTooComplex as exc:
         raise FilterError(str(exc)) from None
     return RequestFilter(node, crs or CRS84)
@@ -128,7 +130,7 @@ def parse_filter_json(body: bytes, crs: str | None) -> RequestFilter:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise FilterError(f"the body is not a valid CQL2 JSON filter: {first[:200]}") from None
     try:
-        check_size(node)
+        check_size(node, max_terms=MAX_FILTER_TERMS, max_depth=MAX_FILTER_DEPTH)
     except FilterTooComplex as exc:
         raise FilterError(str(exc)) from None
     return RequestFilter(node, crs or CRS84)

@@ -16,6 +16,8 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime
 
+from publisher.serving.echo import quoted
+
 #: Largest ``offset``: far beyond any publication (Flanders has ~200,000 features), far below
 #: the 64-bit integers SQLite and PostgreSQL bind (2**63 - 1), where a larger one used to fail.
 MAX_OFFSET = 1_000_000_000
@@ -30,13 +32,6 @@ MAX_FILTER_DEPTH = 20
 #: Most predicates (comparisons, LIKE, IN, BETWEEN, spatial tests) in one filter; the values
 #: of one ``IN (...)`` list count one each.
 MAX_FILTER_TERMS = 500
-#: Most vertices added when an area (``bbox`` with ``bbox-crs``, a filter geometry) is
-#: densified before its transform to EPSG:31370, whatever its size: edges are cut every
-#: 0.01° / 1 km, or coarser when that would exceed this (curvature error stays < 1 m).
-MAX_AREA_POINTS = 2_000
-#: Largest coordinate a projected CRS we serve can have, in metres: Earth's circumference.
-#: Anything larger is a coordinate in the wrong CRS (e.g. Lambert metres sent as degrees).
-MAX_PROJECTED_COORDINATE = 40_075_017.0
 #: Longest ``datetime`` value: an RFC 3339 interval is at most ~70 characters.
 MAX_DATETIME_LENGTH = 100
 
@@ -120,6 +115,3 @@ def _instant(text: str) -> datetime | None:
         return None
 
 
-def quoted(value: str, size: int = 60) -> str:
-    """``value`` quoted, cut to ``size`` characters: error messages name, never echo in bulk."""
-    return repr(value if len(value) <= size else value[:size] + "…")

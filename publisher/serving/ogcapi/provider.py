@@ -15,12 +15,14 @@ Configured by dotted class path in ``pygeoapi-config.yml``::
 
 With a ``postgresql+psycopg://`` URL as ``data`` the same provider reads the current PostGIS
 publication schema (psycopg 3, pooled): the SQL differs only where :mod:`.features` and the
-:class:`~publisher.serving.wfs.query.dialect.Dialect` say so (placeholders, GiST and ``ST_*``
-instead of the R-tree and the Python test), and responses are the same.
+:class:`~publisher.serving.filters.dialect.Dialect` say so (placeholders, GiST and ``ST_*``
+instead of the R-tree), and responses are the same.
 
-Every page is one indexed read: filters (``PRODUCT``, CQL2, bbox via the R-tree) become one
-``WHERE``; the default order is ``fid`` (publication order) and any ``sortby`` ends with the
-identifier, so paging is a total order. Counts are exact (one indexed ``count(*)``).
+Every page is one indexed read: the collection's ``PRODUCT``, property parameters, ``bbox``
+and the CQL2 filter become one AST, compiled by the one filter compiler
+(:mod:`publisher.serving.filters`) into one ``WHERE``, as the WFS does; the default order is
+``fid`` (publication order) and any ``sortby`` ends with the identifier, so paging is a total
+order. Counts are exact (one indexed ``count(*)``).
 """
 
 from __future__ import annotations
@@ -37,16 +39,30 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import shapely
 from pygeoapi.provider.base import (
     BaseProvider,
     ProviderGenericError,
     ProviderInvalidQueryError,
     ProviderItemNotFoundError,
 )
+from pygeofilter import ast
 
 from publisher.extract.mapping import load_mapping
 from publisher.serving import metrics
-from publisher.serving.ogcapi import cql, features
+from publisher.serving.crs import CrsError, parse_crs
+from publisher.serving.filters.compiler import (
+    FilterError,
+    GeometryLiteral,
+    Layer,
+    Where,
+    bind_spatial,
+    compile_filter,
+    order_by,
+)
+from publisher.serving.filters.dialect import Dialect, dialect_of
+from publisher.serving.ogcapi import features
+from publisher.serving.ogcapi.crs import CRS84
 from publisher.serving.ogcapi.filtering import current_filter
 from publisher.serving.ogcapi.limits import quoted
 from publisher.serving.publications import (
@@ -58,10 +74,11 @@ from publisher.serving.publications import (
     open_reader,
 )
 from publisher.serving.wfs import settings as wfs_settings
-from publisher.serving.wfs.query.dialect import Dialect, dialect_of
 
 LOGGER = logging.getLogger(__name__)
 
+#: Names a filter may use for the geometry besides the layer's own (``SHAPE``).
+GEOMETRY_ALIASES = ("geometry", "geom", "SHAPE")
 #: JSON Schema types of the mapping's field types (what /queryables and /schema show).
 _JSON_TYPES = {"string": {"type": "string"}, "integer": {"type": "integer"},
                "real": {"type": "number"}, "date": {"type": "string", "format": "date"},
@@ -109,6 +126,11 @@ class Reading:
         """A quoted (and on PostGIS schema-qualified) table of the publication."""
         return self.pub.table(name)
 
+    def bind(self, where: Where, is_point: bool) -> None:
+        """Bind ``where``'s exact spatial tests (GeoPackage; PostGIS tests in the database)."""
+        if not self.dialect.postgis:
+            bind_spatial(self.db, where, is_point)
+
     def rows(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         """All rows of one statement (a page is bounded by the limit)."""
         return list(self.db.execute(sql, params).fetchall())
@@ -123,7 +145,6 @@ def reading(pub: Publication) -> Iterator[Reading]:
     """A :class:`Reading` of ``pub`` for one query; PostGIS errors become provider errors."""
     if pub.backend != "postgis":
         db = pub.connect()
-        cql.register_functions(db)
         # The same time budget as the WFS (VLOK_WFS_TIME_BUDGET): SQLite checks it every few
         # thousand steps, so a costly filter answers 503 + Retry-After instead of holding a
         # worker. On PostGIS the session's statement_timeout plays this part.
@@ -176,6 +197,10 @@ class GeoPackagePublicationProvider(BaseProvider):
         self.id_field = self.id_field or ("POID" if self.dataset == "poi" else "NISCODE")
         self.reader = reader_for(self.data)
         self._fields = self.get_fields()
+        self.layer = Layer(fields={f.name: f.type for f in self.mapping.fields},
+                           id_field=self.id_field, geometry=self.geometry,
+                           is_point=self.mapping.geometry_type.lower() == "point",
+                           rtree=self.rtree, resolve=self._resolve)
 
     # -- metadata ---------------------------------------------------------------------------
 
@@ -204,33 +229,34 @@ class GeoPackagePublicationProvider(BaseProvider):
         """One page of features and the exact number matched (OGC API Features, Part 1–3)."""
         pub = self._publication()  # resolved once: the whole response reads this one
         with reading(pub) as db:
-            where, params = self._where(db.dialect, bbox or [], properties or [], filterq)
+            where, only_product = self._where(db.dialect, bbox or [], properties or [],
+                                              filterq)
+            db.bind(where, self.layer.is_point)
+            table = db.table(self.table)
             # Unfiltered (or only the collection's product): the count is in the publication's
             # meta and the page is a seek on fid, since publications number features 1..n
             # grouped by product. Otherwise an exact count and an OFFSET page.
-            ph = db.dialect.ph
-            whole = where == "1=1" or (self.product is not None
-                                       and where == f'"PRODUCT" = {ph}')
+            whole = where.everything or only_product
             counts = pub.meta.get("counts", {})
-            if whole and where == "1=1" and "features" in pub.meta:
+            if where.everything and "features" in pub.meta:
                 matched = int(pub.meta["features"])
-            elif whole and self.product in counts:
+            elif only_product and self.product in counts:
                 matched = int(counts[self.product])
             else:
-                matched = db.rows(f"SELECT count(*) FROM {db.table(self.table)} WHERE {where}",
-                                  params)[0][0]
+                matched = db.rows(f"SELECT count(*) FROM {table} t WHERE {where.sql}",
+                                  where.params)[0][0]
             out: dict[str, Any] = {"type": "FeatureCollection", "features": [],
                                    "numberMatched": matched, "numberReturned": 0}
             if resulttype == "hits":
                 return out
-            order = self._order(db.dialect, sortby or [])
+            order = order_by(self._sort_keys(sortby or []), self.layer, db.dialect)
             target = features.target_crs(crs_transform_spec)
-            page_where, page_params, page_offset = where, params, offset
-            if whole and order == "fid":
-                first = db.rows(f"SELECT min(fid) FROM {db.table(self.table)} WHERE {where}",
-                                params)[0][0] or 1
-                page_where = f"{where} AND fid > {ph}"
-                page_params, page_offset = [*params, first - 1 + offset], 0
+            page_where, page_params, page_offset = where.sql, where.params, offset
+            if whole and order == "t.fid":
+                first = db.rows(f"SELECT min(t.fid) FROM {table} t WHERE {where.sql}",
+                                where.params)[0][0] or 1
+                page_where = f"{where.sql} AND t.fid > {db.dialect.ph}"
+                page_params, page_offset = [*where.params, first - 1 + offset], 0
             out["features"] = features.page(
                 db, self, where=page_where, params=page_params, order=order, limit=limit,
                 offset=page_offset, target_crs=target, select=select_properties or [],
@@ -243,9 +269,10 @@ class GeoPackagePublicationProvider(BaseProvider):
         """The feature whose identifier is ``identifier`` (404 otherwise)."""
         pub = self._publication()
         with reading(pub) as db:
-            where, params = self._where(db.dialect, [], [(self.id_field, identifier)], None)
+            where, _ = self._where(db.dialect, [], [(self.id_field, identifier)], None)
             found = features.page(
-                db, self, where=where, params=params, order="fid", limit=1, offset=0,
+                db, self, where=where.sql, params=where.params, order="t.fid", limit=1,
+                offset=0,
                 target_crs=features.target_crs(kwargs.get("crs_transform_spec")),
                 select=[], skip_geometry=False)
         if not found:
@@ -272,67 +299,56 @@ class GeoPackagePublicationProvider(BaseProvider):
                                                   "available yet")
         return pub
 
+    def _resolve(self, name: str) -> str:
+        """A property a filter names: a queryable, or the geometry under any of its names."""
+        if name in self._fields:
+            return name
+        if name in (*GEOMETRY_ALIASES, self.geometry):
+            return self.geometry
+        raise FilterError(f"unknown property {quoted(name)} in filter: see /queryables")
+
     def _where(self, dialect: Dialect, bbox: list[float], properties: list[tuple[str, str]],
-               filterq: Any) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        params: list[Any] = []
-        ph = dialect.ph
+               filterq: Any) -> tuple[Where, bool]:
+        """The request's restrictions as one AST, compiled; and whether only PRODUCT is set."""
+        nodes: list[Any] = []
         if self.product:
-            clauses.append(f'"PRODUCT" = {ph}')
-            params.append(self.product)
-        if bbox:
-            minx, miny, maxx, maxy = _finite_box(bbox)
-            if dialect.postgis:
-                clauses.append(f'"{self.geometry}" && ST_MakeEnvelope({ph}, {ph}, {ph}, {ph}, '
-                               "31370)")
-                params += [max(minx, -1e15), max(miny, -1e15), min(maxx, 1e15),
-                           min(maxy, 1e15)]
-            else:
-                clauses.append(f'fid IN (SELECT id FROM "{self.rtree}" WHERE maxx >= ? AND '
-                               "minx <= ? AND maxy >= ? AND miny <= ?)")
-                params += [minx, maxx, miny, maxy]
+            nodes.append(ast.Equal(ast.Attribute("PRODUCT"), self.product))
+        only_product = bool(nodes)
+        geometry = ast.Attribute(self.geometry)
+        if bbox:  # pygeoapi's own bbox (already in the storage CRS)
+            nodes.append(ast.GeometryIntersects(
+                geometry, GeometryLiteral(shapely.box(*_finite_box(bbox)))))
         for name, value in properties:
             if name in self._fields:
-                clauses.append(f'"{name}" = {ph}')
-                params.append(value)
+                nodes.append(ast.Equal(ast.Attribute(name), value))
         extra = current_filter.get()
         if extra is not None and extra.area is not None:
-            area = cql.area_sql(extra.area, rtree=self.rtree, geometry=self.geometry,
-                                dialect=dialect)
-            clauses.append(area.sql)
-            params += area.params
+            nodes.append(ast.GeometryIntersects(geometry, extra.area))
         node, filter_crs = (filterq, None) if filterq is not None else (
             (extra.node, extra.crs) if extra else (None, None))
         if node is not None:
-            try:
-                sql = cql.to_sql(node, table=self.table, rtree=self.rtree,
-                                 geometry=self.geometry, fields=frozenset(self._fields),
-                                 dialect=dialect, text_fields=self._text_fields,
-                                 **({"filter_crs": filter_crs} if filter_crs else {}))
-            except (cql.FilterNotSupported, ValueError) as exc:
-                raise ProviderInvalidQueryError(user_msg=str(exc)) from exc
-            clauses.append(sql.sql)
-            params += sql.params
-        return (" AND ".join(clauses) or "1=1"), params
+            nodes.append(node)
+        only_product = only_product and len(nodes) == 1
+        tree = None
+        for part in nodes:
+            tree = part if tree is None else ast.And(tree, part)
+        try:
+            where = compile_filter(tree, self.layer, dialect,
+                                   literal_crs=parse_crs(filter_crs or CRS84, "filter-crs"))
+        except (FilterError, CrsError) as exc:
+            raise ProviderInvalidQueryError(user_msg=exc.message) from exc
+        return where, only_product
 
-    @property
-    def _text_fields(self) -> frozenset[str]:
-        return frozenset(f.name for f in self.mapping.fields if f.type == "string")
-
-    def _order(self, dialect: Dialect, sortby: list[dict[str, str]]) -> str:
-        if not sortby:
-            return "fid"
-        text = self._text_fields
-        terms = [dialect.sort_key(f'"{s["property"]}"', s["order"] == "-", s["property"] in text)
-                 for s in sortby if s["property"] in self._fields]
-        if self.id_field not in {s["property"] for s in sortby}:
-            terms.append(dialect.sort_key(f'"{self.id_field}"', False, self.id_field in text))
-        return ", ".join([*terms, "fid"])
+    def _sort_keys(self, sortby: list[dict[str, str]]) -> list[tuple[str, bool]]:
+        """Pygeoapi's ``sortby`` as (field, descending) keys, unknown fields dropped."""
+        return [(s["property"], s["order"] == "-") for s in sortby
+                if s["property"] in self._fields]
 
 
 def _finite_box(bbox: list[float]) -> tuple[float, float, float, float]:
-    """A bbox pygeoapi transformed to storage; out-of-domain corners become unbounded."""
+    """A bbox pygeoapi transformed to storage; out-of-domain corners become far away."""
     values = [float(v) for v in (bbox[:2] + bbox[3:5] if len(bbox) == 6 else bbox)]
-    lows = [v if math.isfinite(v) else -math.inf for v in values[:2]]
-    highs = [v if math.isfinite(v) else math.inf for v in values[2:]]
+    far = 1e15
+    lows = [max(v, -far) if math.isfinite(v) else -far for v in values[:2]]
+    highs = [min(v, far) if math.isfinite(v) else far for v in values[2:]]
     return lows[0], lows[1], highs[0], highs[1]

@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from xml.sax.saxutils import escape, quoteattr
 
+from publisher.serving.crs import CrsError
+from publisher.serving.echo import quoted
+from publisher.serving.filters.compiler import FilterError, FilterNotSupported
 from publisher.serving.wfs.settings import MAX_ECHO_CHARS, RETRY_AFTER_SECONDS
 
 OWS_NS = "http://www.opengis.net/ows/1.1"
@@ -101,6 +104,13 @@ class RequestTooLarge(WFSError):
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+def from_value_error(exc: CrsError | FilterError) -> WFSError:
+    """The OWS exception of an error raised outside the WFS (CRS module, filter compiler)."""
+    if isinstance(exc, FilterNotSupported):
+        return OperationNotSupported(exc.message, exc.locator)
+    return InvalidParameterValue(exc.message, exc.locator)
+
+
 def xml_safe(text: str, limit: int = MAX_ECHO_CHARS) -> str:
     """``text`` as it may be echoed into XML: impossible characters replaced, length capped.
 
@@ -111,9 +121,7 @@ def xml_safe(text: str, limit: int = MAX_ECHO_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def short(value: str, limit: int = 80) -> str:
-    """A client value shortened for a message (``repr`` of its first ``limit`` characters)."""
-    return repr(value) if len(value) <= limit else repr(value[:limit]) + "…"
+short = quoted  # the one echo rule (publisher.serving.echo)
 
 
 def exception_report(error: WFSError) -> bytes:

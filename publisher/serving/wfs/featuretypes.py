@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 
 from publisher.extract.mapping import Field, Mapping, load_mapping
 from publisher.publication.render import POI_NS
+from publisher.serving.filters.compiler import RESOURCE_ID, Layer
 from publisher.serving.wfs.errors import InvalidParameterValue
 
 PREFIX = "POI"
@@ -112,3 +113,33 @@ def resolve(name: str, namespaces: dict[str, str] | None = None,
     raise InvalidParameterValue(
         f"Unknown feature type {raw!r}; this service offers "
         f"{', '.join(ft.name for ft in feature_types())}", locator)
+
+
+def property_name(ref: str | None, ft: FeatureType, locator: str = "filter") -> str:
+    """Canonical property name from a client reference (``POI:NAAM``, ``POI:POI/NAAM``…).
+
+    Raises
+    ------
+    InvalidParameterValue
+        For a property the feature type does not have.
+    """
+    raw = (ref or "").strip()
+    step = raw.rsplit("/", 1)[-1]
+    if step.startswith("{") and "}" in step:
+        step = step.split("}", 1)[1]
+    step = step.lstrip("@")
+    if step in ("gml:id", "id") or raw == RESOURCE_ID:
+        return RESOURCE_ID
+    name = step.rsplit(":", 1)[-1]
+    if name in ft.property_names:
+        return name
+    raise InvalidParameterValue(f"{ft.name} has no property {raw!r}", locator)
+
+
+@cache
+def filter_layer(ft: FeatureType, locator: str = "filter") -> Layer:
+    """What a WFS filter on ``ft`` may name, for the one filter compiler."""
+    return Layer(fields={f.name: f.type for f in ft.mapping.fields}, id_field=ft.id_field,
+                 geometry=ft.geometry_name, is_point=ft.is_point, rtree=ft.rtree,
+                 resolve=partial(property_name, ft=ft, locator=locator),
+                 id_prefix=f"{ft.local_name}.")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from pygeofilter import ast
 
-from publisher.serving.wfs.crs import Crs
+from publisher.serving.crs import Crs
 from publisher.serving.wfs.featuretypes import FeatureType
 
 

@@ -16,6 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response as HTTPResponse
 from starlette.routing import BaseRoute, Route
 
+from publisher.serving.crs import CrsError
+from publisher.serving.filters.compiler import FilterError
 from publisher.serving.publications import PublicationReader
 from publisher.serving.streaming import ClosingStreamingResponse, StreamGate
 from publisher.serving.wfs.errors import (
@@ -24,6 +26,7 @@ from publisher.serving.wfs.errors import (
     ServiceUnavailable,
     WFSError,
     exception_report,
+    from_value_error,
 )
 from publisher.serving.wfs.operations import dispatch
 from publisher.serving.wfs.parsers.kvp import normalise
@@ -124,6 +127,8 @@ def routes(reader: PublicationReader, time_budget: float = TIME_BUDGET_SECONDS,
                                                deadline)
         except WFSError as exc:
             return _error(exc)
+        except (CrsError, FilterError) as exc:
+            return _error(from_value_error(exc))
         except Exception:
             log.exception("WFS request failed: %s", request.url)
             error = WFSError("internal error; the request was logged")

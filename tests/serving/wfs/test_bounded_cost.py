@@ -12,7 +12,7 @@ import time
 import pytest
 import shapely
 
-from publisher.serving.wfs.crs import CoordinateError, native_bounds
+from publisher.serving.crs import CoordinateError, native_bounds
 
 from .conftest import assert_ows_exception, parse, wfs_get
 

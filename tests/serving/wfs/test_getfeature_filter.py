@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import shapely
 
-from publisher.serving.wfs.crs import parse_crs
+from publisher.serving.crs import parse_crs
 
 from .conftest import NS, assert_ows_exception, assert_valid, parse, wfs_get
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from publisher.serving.filters.compiler import compile_filter, order_by
 from publisher.serving.publications import PublicationReader, PublicationUnreadable
 from publisher.serving.wfs.errors import (
     InvalidParameterValue,
@@ -22,10 +23,10 @@ from publisher.serving.wfs.errors import (
     ServiceUnavailable,
     TimeBudgetExceeded,
 )
+from publisher.serving.wfs.featuretypes import filter_layer
 from publisher.serving.wfs.output import csv, geojson, gml
 from publisher.serving.wfs.output.page import Page
 from publisher.serving.wfs.query import store
-from publisher.serving.wfs.query.sql import compile_filter, order_by
 from publisher.serving.wfs.request import GetFeature
 from publisher.serving.wfs.response import Response
 
@@ -76,7 +77,8 @@ def get_feature(req: GetFeature, reader: PublicationReader, service_url: str,
     if pub is None:
         raise ServiceUnavailable(f"{ft.name} has not been published yet")
     backend = store.backend_of(pub)
-    where = compile_filter(req.query.filter, ft, dialect=backend.DIALECT)
+    layer = filter_layer(ft)
+    where = compile_filter(req.query.filter, layer, backend.DIALECT)
     if req.value_reference and req.value_reference != ft.geometry_name:
         where.sql = f'({where.sql}) AND t."{req.value_reference}" IS NOT NULL'
     try:
@@ -107,7 +109,7 @@ def get_feature(req: GetFeature, reader: PublicationReader, service_url: str,
     returned = 0 if req.hits else max(0, min(count, matched - start))
     more = not req.hits and count > 0 and start + returned < matched
     page = Page(
-        req=req, db=db, where=where, order=order_by(req.query.sort_by, ft, backend.DIALECT),
+        req=req, db=db, where=where, order=order_by(req.query.sort_by, layer, backend.DIALECT),
         store=backend,
         matched=matched, returned=returned,
         next_url=_link(req, service_url, start + count) if more else None,

@@ -15,7 +15,7 @@ from shapely.geometry import box
 
 from publisher.downloads.catalog import CATALOG_PATH
 from publisher.publication.render import GML_NS, POI_NS
-from publisher.serving.wfs.crs import ADVERTISED, parse_crs
+from publisher.serving.crs import ADVERTISED, parse_crs
 from publisher.serving.wfs.featuretypes import FeatureType
 from publisher.serving.wfs.output.gml import WFS_NS, WFS_XSD
 from publisher.serving.wfs.settings import (

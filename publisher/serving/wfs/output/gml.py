@@ -24,7 +24,7 @@ from publisher.publication.render import (
     gml_point,
     gml_value,
 )
-from publisher.serving.wfs.crs import Crs
+from publisher.serving.crs import Crs
 from publisher.serving.wfs.output.page import Page
 
 WFS_NS = "http://www.opengis.net/wfs/2.0"

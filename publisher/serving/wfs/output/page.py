@@ -17,10 +17,10 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import shapely
 
-from publisher.serving.wfs.crs import Crs, parse_crs
+from publisher.serving.crs import Crs, parse_crs
+from publisher.serving.filters.compiler import Where
 from publisher.serving.wfs.featuretypes import FeatureType
 from publisher.serving.wfs.query import store
-from publisher.serving.wfs.query.sql import Where
 from publisher.serving.wfs.request import GetFeature
 
 

@@ -25,7 +25,8 @@ from pygml.pre_v32 import parse_pre_v32
 from pygml.v32 import parse_v32
 from shapely.geometry import shape
 
-from publisher.serving.wfs.crs import Crs, covers_data_area, geometry_to_native, parse_crs
+from publisher.serving.crs import Crs, CrsError, covers_data_area, geometry_to_native, parse_crs
+from publisher.serving.filters.compiler import RESOURCE_ID, GeometryLiteral
 from publisher.serving.wfs.errors import (
     InvalidParameterValue,
     OperationNotSupported,
@@ -44,8 +45,6 @@ FES20 = "http://www.opengis.net/fes/2.0"
 FES11 = "http://www.opengis.net/ogc"
 GML32 = "http://www.opengis.net/gml/3.2"
 GML31 = "http://www.opengis.net/gml"
-#: Attribute name the AST uses for a feature's identifier (fes:ResourceId, RESOURCEID).
-RESOURCE_ID = "@gml:id"
 _GML_NAMES = {
     "Envelope", "Box", "Point", "LineString", "Polygon", "LinearRing", "MultiPoint",
     "MultiCurve", "MultiSurface", "MultiPolygon", "MultiLineString", "pos", "posList",
@@ -53,18 +52,6 @@ _GML_NAMES = {
     "outerBoundaryIs", "innerBoundaryIs", "pointMember", "curveMember", "surfaceMember",
     "polygonMember", "lineStringMember", "pointMembers", "surfaceMembers", "curveMembers",
 }
-
-
-@dataclass(frozen=True)
-class GeometryLiteral:
-    """A filter geometry, transformed to EPSG:31370 (x/y).
-
-    ``everything`` marks a box that contains every place data can be (a zoomed-out client's
-    world or Belgium box): the SQL compiler then skips the spatial test altogether.
-    """
-
-    geometry: shapely.Geometry
-    everything: bool = False
 
 
 @dataclass(frozen=True)
@@ -241,7 +228,7 @@ def parse_filter(text: str | etree._Element, default_crs: Crs) -> ast.Node:
                                      "filter")
     try:
         return _Parser(default_crs).parse(root)
-    except (InvalidParameterValue, OperationNotSupported, OperationParsingFailed):
+    except (InvalidParameterValue, OperationNotSupported, OperationParsingFailed, CrsError):
         raise
     except NodeParsingError as exc:
         raise OperationParsingFailed(f"unsupported filter element: {_tag(exc)}", "filter") from exc

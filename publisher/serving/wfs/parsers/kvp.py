@@ -11,14 +11,15 @@ from collections.abc import Iterable
 
 from pygeofilter import ast
 
-from publisher.serving.wfs import request as rq
-from publisher.serving.wfs.crs import (
+from publisher.serving.crs import (
     Crs,
     box_to_native,
     covers_data_area,
     default_crs,
     parse_crs,
 )
+from publisher.serving.filters.compiler import RESOURCE_ID, GeometryLiteral
+from publisher.serving.wfs import request as rq
 from publisher.serving.wfs.errors import (
     InvalidParameterValue,
     MissingParameterValue,
@@ -27,9 +28,13 @@ from publisher.serving.wfs.errors import (
     VersionNegotiationFailed,
     short,
 )
-from publisher.serving.wfs.featuretypes import FeatureType, feature_types, resolve
-from publisher.serving.wfs.parsers.fes import RESOURCE_ID, GeometryLiteral, parse_cql, parse_filter
-from publisher.serving.wfs.query.sql import property_name
+from publisher.serving.wfs.featuretypes import (
+    FeatureType,
+    feature_types,
+    property_name,
+    resolve,
+)
+from publisher.serving.wfs.parsers.fes import parse_cql, parse_filter
 from publisher.serving.wfs.settings import COUNT_DEFAULT, MAX_IDS, MAX_START_INDEX, VERSIONS
 
 GET_FEATURE_BY_ID = "urn:ogc:def:query:OGC-WFS::GetFeatureById"

@@ -10,65 +10,28 @@ response never mixes two publications.
 from __future__ import annotations
 
 import sqlite3
-import struct
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
-import numpy as np
-import shapely
-
+from publisher.publication.gpkg import decode
+from publisher.serving.filters.compiler import Where, bind_spatial
+from publisher.serving.filters.dialect import GPKG
 from publisher.serving.publications import Publication
 from publisher.serving.wfs.featuretypes import FeatureType
-from publisher.serving.wfs.query.dialect import GPKG
-from publisher.serving.wfs.query.sql import PointTest, Where
 from publisher.serving.wfs.settings import BATCH
 
-_ENVELOPE_BYTES = (0, 32, 48, 48, 64, 0, 0, 0)
-
-
-def wkb_of(blob: bytes) -> bytes:
-    """The WKB inside a GeoPackage geometry blob (skipping header and envelope)."""
-    flags = blob[3]
-    return blob[8 + _ENVELOPE_BYTES[(flags >> 1) & 7]:]
-
-
-def decode(blobs: Sequence[bytes | None]) -> np.ndarray:
-    """GeoPackage blobs → shapely geometries (vectorized WKB parse)."""
-    return shapely.from_wkb([wkb_of(b) if b else None for b in blobs])
-
-
-def point_xy(blob: bytes) -> tuple[float, float]:
-    """x, y of a point blob without building a geometry (the spatial test's hot path)."""
-    wkb = wkb_of(blob)
-    fmt = "<dd" if wkb[0] == 1 else ">dd"
-    return struct.unpack_from(fmt, wkb, 5)
+__all__ = ["decode"]  # pages decode geometries through the backend module
 
 
 def connect(pub: Publication, where: Where, ft: FeatureType) -> sqlite3.Connection:
-    """A fresh read-only connection with ``wfs_spatial`` bound to ``where``'s tests."""
+    """A fresh read-only connection with the exact spatial test bound to ``where``'s tests."""
     db = sqlite3.connect(f"file:{pub.path}?mode=ro&immutable=1", uri=True,
                          check_same_thread=False)
     db.execute("PRAGMA query_only = ON")
-    tests = where.tests
-    if tests:
-        if ft.is_point:
-            fast = [t.xy if isinstance(t, PointTest) else None for t in tests]
-
-            def spatial(blob: bytes | None, index: int) -> int:
-                if blob is None:
-                    return 0
-                x, y = point_xy(blob)
-                on_xy = fast[index]
-                return int(on_xy(x, y) if on_xy else tests[index](shapely.Point(x, y)))
-        else:
-            def spatial(blob: bytes | None, index: int) -> int:
-                if blob is None:
-                    return 0
-                return int(tests[index](shapely.from_wkb(wkb_of(blob))))
-        db.create_function("wfs_spatial", 2, spatial, deterministic=True)
+    bind_spatial(db, where, ft.is_point)
     return db
 
 

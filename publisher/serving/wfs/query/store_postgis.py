@@ -23,10 +23,10 @@ import numpy as np
 import psycopg
 import shapely
 
+from publisher.serving.filters.compiler import Where
+from publisher.serving.filters.dialect import POSTGIS
 from publisher.serving.publications import Publication, PublicationUnreadable
 from publisher.serving.wfs.featuretypes import FeatureType
-from publisher.serving.wfs.query.dialect import POSTGIS
-from publisher.serving.wfs.query.sql import Where
 from publisher.serving.wfs.settings import BATCH
 
 DIALECT = POSTGIS

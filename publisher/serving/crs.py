@@ -1,4 +1,10 @@
-"""CRS names as clients write them, with the axis order each form implies.
+"""The one CRS module of every surface: names as clients write them, axis order, areas.
+
+WFS (``SRSNAME``, ``BBOX``, FES/CQL geometries), OGC API (``crs``, ``bbox-crs``,
+``filter-crs``) and the filter compiler all parse CRS names and bring areas to the storage
+CRS (EPSG:31370) here, with one densification rule and one domain check, so the same box
+selects the same features on every surface. Errors are plain ``ValueError`` subclasses
+(:class:`CrsError`) carrying a locator; each HTTP edge renders them its own way.
 
 The axis-order table of ``shared/CLIENTS.md`` is implemented here and nowhere else:
 ``EPSG:4326`` and the old ``…/gml/srs/epsg.xml#4326`` form are longitude/latitude (as
@@ -17,16 +23,25 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import box
 
-from publisher.serving.wfs.errors import InvalidParameterValue, short
-from publisher.serving.wfs.settings import (
-    CLIP_MARGIN_DEGREES,
-    DATA_AREA_CRS84,
-    DECIMALS_DEGREE,
-    DECIMALS_METRE,
-    MAX_DENSIFY_POINTS,
-)
+from publisher.serving.echo import quoted
 
 NATIVE = 31370
+#: Decimals written per CRS kind: degrees need more than metres (1 mm / ~1 mm).
+DECIMALS_METRE = 2
+DECIMALS_DEGREE = 8
+#: Where published data can lie, as CRS84 lon/lat (Belgium, with a margin). A box that
+#: contains it selects everything without a spatial test; areas are clipped to it (widened
+#: by CLIP_MARGIN_DEGREES) before transforming, so their cost stays bounded.
+DATA_AREA_CRS84 = (2.0, 49.0, 7.0, 52.0)
+#: Margin (degrees, ~550 km) around DATA_AREA_CRS84 kept when clipping filter geometries:
+#: DWithin/Beyond distances up to that margin stay exact.
+CLIP_MARGIN_DEGREES = 5.0
+#: Most vertices added when densifying an area before transforming it to Lambert 72 (edges
+#: curve there). 1,000 per 5° edge is ~0.005° apart: a few mm of sagitta.
+MAX_DENSIFY_POINTS = 4_000
+#: Finest densification step: 0.001° (~100 m) for degrees, 100 m for metres.
+_FINEST_STEP = {True: 0.001, False: 100.0}
+
 #: Served CRSs: EPSG code (CRS84 as 4326 with lon/lat forced) → geographic?
 SERVED = {31370: False, 3812: False, 4326: True, 3857: False}
 #: URN forms advertised in GetCapabilities (default first).
@@ -104,12 +119,25 @@ def default_crs() -> Crs:
     return Crs(NATIVE, False, ADVERTISED[0])
 
 
+class CrsError(ValueError):
+    """A CRS name or coordinates that cannot be used; ``locator`` names the parameter."""
+
+    def __init__(self, message: str, locator: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.locator = locator
+
+
+class UnknownCrs(CrsError):
+    """A CRS name we do not serve (or cannot read)."""
+
+
 def parse_crs(text: str | None, locator: str = "srsName") -> Crs:
     """Parse a CRS name in any form clients use; unknown or unserved CRSs are refused.
 
     Raises
     ------
-    InvalidParameterValue
+    UnknownCrs
         For a CRS we do not serve, naming the value and the ``locator``.
     """
     if text is None or not text.strip():
@@ -126,28 +154,26 @@ def parse_crs(text: str | None, locator: str = "srsName") -> Crs:
                 if code not in SERVED:
                     break
                 return Crs(code, lat_first_if_geographic and SERVED[code], name)
-    raise InvalidParameterValue(
-        f"CRS {short(name)} is not served; use one of {', '.join(ADVERTISED)}", locator)
+    raise UnknownCrs(
+        f"CRS {quoted(name)} is not served; use one of {', '.join(ADVERTISED)}", locator)
 
 
-class CoordinateError(InvalidParameterValue, ValueError):
-    """Coordinates that cannot exist in the CRS they are written in (|lat| > 90, …).
-
-    A ``ValueError`` too, so code outside the WFS (the OGC API) can catch it without knowing
-    about OWS exceptions; the WFS boundary renders it as ``InvalidParameterValue``.
-    """
+class CoordinateError(CrsError):
+    """Coordinates that cannot exist in the CRS they are written in (|lat| > 90, …)."""
 
 
 #: Where coordinates can exist, (x, y) = (lon, lat) or (easting, northing): anything outside
-#: is a client error, not an empty result. Projected Belgian CRSs have no hard limit.
+#: is a client error, not an empty result. Longitudes may wrap once (a zoomed-out map sends
+#: -200). The Belgian projected CRSs have no hard limit: a huge box is clipped to the area
+#: where data can be, so it simply selects everything.
 _DOMAIN: dict[int, tuple[float, float, float, float]] = {
-    4326: (-180.0, -90.0, 180.0, 90.0),
-    3857: (-20037508.3428, -20048966.1041, 20037508.3428, 20048966.1041),
+    4326: (-360.0, -90.0, 360.0, 90.0),
+    3857: (-2 * 20037508.3428, -20048966.1041, 2 * 20037508.3428, 20048966.1041),
 }
 
 
 def _check_domain(epsg: int, x1: float, y1: float, x2: float, y2: float,
-                  locator: str) -> None:
+                  locator: str, name: str | None = None) -> None:
     if not all(np.isfinite((x1, y1, x2, y2))):
         raise CoordinateError("coordinates must be finite numbers", locator)
     domain = _DOMAIN.get(epsg)
@@ -159,8 +185,9 @@ def _check_domain(epsg: int, x1: float, y1: float, x2: float, y2: float,
         if not lo <= value <= hi:
             axis = "longitude" if epsg == 4326 and lo == lo_x else (
                 "latitude" if epsg == 4326 else "coordinate")
-            raise CoordinateError(f"{value:.10g} is not a possible {axis} in EPSG:{epsg} "
-                                  f"(allowed {lo:.12g} to {hi:.12g})", locator)
+            raise CoordinateError(f"{value:.10g} is impossible in {name or f'EPSG:{epsg}'}: "
+                                  f"a {axis} lies within {lo:.12g} to {hi:.12g} "
+                                  "(is it in another CRS?)", locator)
 
 
 @cache
@@ -178,11 +205,11 @@ def _area_xy(epsg: int, margin: float) -> tuple[float, float, float, float]:
 
 
 def _xy(crs_epsg: int, lat_first: bool, x1: float, y1: float, x2: float, y2: float,
-        locator: str) -> tuple[float, float, float, float]:
+        locator: str, name: str | None = None) -> tuple[float, float, float, float]:
     """Corners in (x, y) order, lows first, checked against the CRS's domain."""
     if lat_first:
         x1, y1, x2, y2 = y1, x1, y2, x2
-    _check_domain(crs_epsg, x1, y1, x2, y2, locator)
+    _check_domain(crs_epsg, x1, y1, x2, y2, locator, name)
     return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
 
 
@@ -230,7 +257,7 @@ def covers_data_area(crs: Crs, x1: float, y1: float, x2: float, y2: float,
 
     Lets a zoomed-out client (a world or Flanders box) skip the spatial test altogether.
     """
-    bx1, by1, bx2, by2 = _xy(crs.epsg, crs.lat_first, x1, y1, x2, y2, locator)
+    bx1, by1, bx2, by2 = _xy(crs.epsg, crs.lat_first, x1, y1, x2, y2, locator, crs.name)
     ax1, ay1, ax2, ay2 = _area_xy(crs.epsg, 0.0)
     return bx1 <= ax1 and by1 <= ay1 and bx2 >= ax2 and by2 >= ay2
 
@@ -248,7 +275,7 @@ def box_to_native(crs: Crs, x1: float, y1: float, x2: float, y2: float,
     CoordinateError
         For coordinates impossible in ``crs``.
     """
-    xy = _xy(crs.epsg, crs.lat_first, x1, y1, x2, y2, locator)
+    xy = _xy(crs.epsg, crs.lat_first, x1, y1, x2, y2, locator, crs.name)
     if crs.is_native:
         return box(*xy)
     clipped = _clip(xy, _area_xy(crs.epsg, CLIP_MARGIN_DEGREES))
@@ -261,8 +288,7 @@ def box_to_native(crs: Crs, x1: float, y1: float, x2: float, y2: float,
 def _densified_to_native(geom: shapely.Geometry, epsg: int) -> shapely.Geometry:
     """(x, y) geometry in ``epsg`` → EPSG:31370, with a bounded number of added vertices."""
     if shapely.get_dimensions(geom) > 0:
-        finest = 0.001 if SERVED[epsg] else 100.0
-        step = max(finest, float(shapely.length(geom)) / MAX_DENSIFY_POINTS)
+        step = max(_FINEST_STEP[SERVED[epsg]], float(shapely.length(geom)) / MAX_DENSIFY_POINTS)
         geom = shapely.segmentize(geom, step)
     move = _transformer(epsg, NATIVE)
 
@@ -290,7 +316,7 @@ def geometry_to_native(geom: shapely.Geometry, crs: Crs, locator: str = "filter"
     if crs.lat_first:
         geom = shapely.transform(geom, lambda xy: xy[:, ::-1])
     x1, y1, x2, y2 = shapely.bounds(geom).tolist()
-    _check_domain(crs.epsg, x1, y1, x2, y2, locator)
+    _check_domain(crs.epsg, x1, y1, x2, y2, locator, crs.name)
     if crs.is_native:
         return geom
     area = _area_xy(crs.epsg, CLIP_MARGIN_DEGREES)

@@ -1,0 +1,1 @@
+"""One filter compiler for every surface and backend (see :mod:`.compiler`)."""
