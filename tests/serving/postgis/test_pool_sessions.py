@@ -54,7 +54,8 @@ class SessionCounter:
         """Backends of the server under test started after ``since`` (still open)."""
         return int(self.conn.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
-            "AND backend_start > %s", [APP_NAME, since]).fetchone()[0])
+            "AND backend_type = 'client backend' AND backend_start > %s",  # no parallel workers
+            [APP_NAME, since]).fetchone()[0])
 
     def close(self) -> None:
         self.conn.close()
