@@ -367,7 +367,10 @@ class PgHandle:
         if self._raw is not None:
             raw, self._raw = self._raw, None
             try:
-                raw.close()
+                if self.conn.closed or self.conn.broken:  # e.g. ended by a server timeout
+                    raw.invalidate()  # discarded without a rollback that cannot work
+                else:
+                    raw.close()
             except Exception:  # a broken connection is discarded by the pool
                 LOGGER.warning("could not return a publication connection", exc_info=True)
 

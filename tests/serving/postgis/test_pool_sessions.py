@@ -177,3 +177,20 @@ def test_connections_the_server_closed_are_replaced(pg_url, counter):
         assert database.pool_status()["open"] == 1
     finally:
         database.dispose()
+
+
+def test_idle_in_transaction_timeout_is_per_transaction_and_the_pool_recovers(pg_url):
+    database = PgDatabase(pg_url, pool_size=2, max_overflow=0,
+                          idle_in_transaction_timeout_ms=300)
+    try:
+        handle = database.checkout()
+        time.sleep(0.8)  # a request that went quiet inside its transaction
+        with pytest.raises(psycopg.errors.IdleInTransactionSessionTimeout):
+            handle.conn.execute("SELECT 1")
+        handle.close()  # discarded, not rolled back
+        assert database.pool_status()["open"] == 0
+        with database.connection() as conn:
+            assert conn.execute("SELECT 1").fetchone()[0] == 1
+        assert database.pool_status()["open"] == 1
+    finally:
+        database.dispose()
