@@ -105,6 +105,7 @@ class Layer:
     """
 
     fields: Mapping[str, str]  # name → mapping type: string, integer, real, date, boolean
+    table: str
     id_field: str
     geometry: str
     is_point: bool
@@ -120,6 +121,9 @@ class Where:
     sql: str = "1"
     params: list[Any] = field(default_factory=list)
     tests: list[Callable[[shapely.Geometry], bool]] = field(default_factory=list)
+    #: When the whole filter is one spatial predicate on the GeoPackage: its count from the
+    #: R-tree alone, without touching the feature table (QGIS's BBOX hits).
+    count_sql: tuple[str, list[Any]] | None = None
 
     @property
     def everything(self) -> bool:
@@ -137,6 +141,8 @@ class Compiler:
         self.locator = locator
         self.ph = dialect.ph
         self.where = Where(dialect.true)
+        #: The count of the last spatial predicate read from the R-tree alone (SQL, params).
+        self.index_only: tuple[str, list[Any]] | None = None
 
     def error(self, message: str) -> FilterError:
         """A 400-kind error at this filter's locator."""
@@ -311,20 +317,27 @@ class Compiler:
         test = f'{SPATIAL_FUNCTION}(t."{self.layer.geometry}", {index})'
         if name in ("disjoint", "beyond"):
             return f"({test})"
-        rtree = self.layer.rtree
+        rtree, geometry = self.layer.rtree, self.layer.geometry
         minx, miny, maxx, maxy = geom.bounds
-        self.where.params += [minx - distance, maxx + distance, miny - distance, maxy + distance]
-        candidates = (f'(t.fid IN (SELECT id FROM "{rtree}" WHERE maxx >= ? AND minx <= ? '
-                      "AND maxy >= ? AND miny <= ?)")
+        outer = [minx - distance, maxx + distance, miny - distance, maxy + distance]
+        box = "r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?"
         inner = inner_box(geom) if name in _INNER_DECIDES else None
         if inner is None:
-            return f"{candidates} AND {test})"
-        # R-tree boxes are float32 rounded outward, so an entry inside ``inner`` is a feature
-        # inside it: decided. "within" excludes the boundary, hence strict comparisons.
+            self.where.params += outer
+            return (f'(t.fid IN (SELECT r.id FROM "{rtree}" r WHERE {box}) AND {test})')
+        # One R-tree range read. Index boxes are float32 rounded outward, so an entry inside
+        # ``inner`` is a feature inside it: decided by four comparisons on the entry. Only
+        # the rim between ``inner`` and the envelope fetches its geometry for the exact test.
+        # "within" excludes the boundary, hence strict comparisons.
         lo, hi = (">", "<") if name == "within" else (">=", "<=")
-        self.where.params += [inner[0], inner[2], inner[1], inner[3]]
-        return (f'{candidates} AND (t.fid IN (SELECT id FROM "{rtree}" WHERE minx {lo} ? '
-                f"AND maxx {hi} ? AND miny {lo} ? AND maxy {hi} ?) OR {test}))")
+        rim_test = (f'{SPATIAL_FUNCTION}((SELECT g."{geometry}" FROM "{self.layer.table}" g '
+                    f"WHERE g.fid = r.id), {index})")
+        condition = (f"{box} AND ((r.minx {lo} ? AND r.maxx {hi} ? AND r.miny {lo} ? AND "
+                     f"r.maxy {hi} ?) OR {rim_test})")
+        params = [*outer, inner[0], inner[2], inner[1], inner[3]]
+        self.where.params += params
+        self.index_only = (f'SELECT count(*) FROM "{rtree}" r WHERE {condition}', params)
+        return f'(t.fid IN (SELECT r.id FROM "{rtree}" r WHERE {condition}))'
 
     def _literal(self, value: Any) -> GeometryLiteral:
         """A geometry literal of any syntax, in EPSG:31370."""
@@ -492,6 +505,9 @@ def compile_filter(node: ast.Node | None, layer: Layer, dialect: Dialect = GPKG,
         compiler.where.sql = compiler.node(node)
     except RecursionError as exc:
         raise FilterError("filter nested too deeply", locator) from exc
+    if compiler.index_only is not None and compiler.where.sql.startswith("(t.fid IN (SELECT r.id") \
+            and compiler.where.params == compiler.index_only[1]:
+        compiler.where.count_sql = compiler.index_only  # the filter is that one predicate
     return compiler.where
 
 

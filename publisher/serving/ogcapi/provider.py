@@ -197,7 +197,7 @@ class GeoPackagePublicationProvider(BaseProvider):
         self.id_field = self.id_field or ("POID" if self.dataset == "poi" else "NISCODE")
         self.reader = reader_for(self.data)
         self._fields = self.get_fields()
-        self.layer = Layer(fields={f.name: f.type for f in self.mapping.fields},
+        self.layer = Layer(fields={f.name: f.type for f in self.mapping.fields}, table=self.table,
                            id_field=self.id_field, geometry=self.geometry,
                            is_point=self.mapping.geometry_type.lower() == "point",
                            rtree=self.rtree, resolve=self._resolve)
@@ -242,6 +242,8 @@ class GeoPackagePublicationProvider(BaseProvider):
                 matched = int(pub.meta["features"])
             elif only_product and self.product in counts:
                 matched = int(counts[self.product])
+            elif where.count_sql is not None:  # one spatial predicate: the R-tree answers
+                matched = db.rows(*where.count_sql)[0][0]
             else:
                 matched = db.rows(f"SELECT count(*) FROM {table} t WHERE {where.sql}",
                                   where.params)[0][0]

@@ -139,7 +139,8 @@ def property_name(ref: str | None, ft: FeatureType, locator: str = "filter") -> 
 @cache
 def filter_layer(ft: FeatureType, locator: str = "filter") -> Layer:
     """What a WFS filter on ``ft`` may name, for the one filter compiler."""
-    return Layer(fields={f.name: f.type for f in ft.mapping.fields}, id_field=ft.id_field,
+    return Layer(fields={f.name: f.type for f in ft.mapping.fields}, table=ft.table,
+                 id_field=ft.id_field,
                  geometry=ft.geometry_name, is_point=ft.is_point, rtree=ft.rtree,
                  resolve=partial(property_name, ft=ft, locator=locator),
                  id_prefix=f"{ft.local_name}.")

@@ -103,7 +103,7 @@ def ogc_layer() -> Layer:
             return "SHAPE"
         raise FilterError(f"unknown property {name!r}")
 
-    return Layer(fields=fields, id_field="POID", geometry="SHAPE", is_point=True,
+    return Layer(fields=fields, table="poi", id_field="POID", geometry="SHAPE", is_point=True,
                  rtree=POI.rtree, resolve=resolve)
 
 
