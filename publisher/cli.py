@@ -10,12 +10,10 @@ import argparse
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from publisher.config import Settings, load_settings
 from publisher.errors import ConfigError, PublisherError
-from publisher.store.identifiers import InvalidCapakey
+from publisher.identifiers import InvalidCapakey
 
 EXIT_USAGE = 2
 #: Interrupted by SIGINT (Ctrl-C) or SIGTERM (cron, systemd): 128 + the signal number.
@@ -35,19 +33,6 @@ class Terminated(KeyboardInterrupt):
 def _on_sigterm(signum: int, frame: object) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the unwind
     raise Terminated()
-
-
-def brussels_today(settings: Settings) -> date:
-    """The legal "today": the calendar date in Brussels, whatever the server's clock zone."""
-    return datetime.now(ZoneInfo(settings.timezone)).date()
-
-
-def iso_date(text: str) -> date:
-    """Argument type for ``YYYY-MM-DD`` dates with a message that names the bad value."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid date {text!r}: expected YYYY-MM-DD") from None
 
 
 class _Parser(argparse.ArgumentParser):

@@ -7,8 +7,7 @@ import json
 
 from sqlalchemy.engine import make_url
 
-from publisher.cli import brussels_today, iso_date
-from publisher.commands import add_store_option
+from publisher.commands import add_store_option, brussels_today, iso_date
 from publisher.config import Settings
 from publisher.store.db import normalise_url, open_engine
 

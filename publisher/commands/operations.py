@@ -12,11 +12,11 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from publisher.cli import brussels_today, iso_date
-from publisher.commands import add_store_option, engine_for
+from publisher.commands import add_store_option, brussels_today, engine_for, iso_date
 from publisher.config import Settings
 from publisher.errors import NotFound
 from publisher.extract.warning_task import run_warning_task
+from publisher.identifiers import validate_capakey
 from publisher.rules import has_valid_ca, is_on_inventory, validity_years_for
 from publisher.rules import operations as ops
 from publisher.store import models as m
@@ -30,7 +30,6 @@ from publisher.store.dossiers import (
     save_claim,
     save_unit,
 )
-from publisher.store.identifiers import validate_capakey
 from publisher.store.records import Unit
 from publisher.store.vocabulary import CertificateStatus, DecisionKind, Issuer, RemovalReason
 

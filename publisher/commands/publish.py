@@ -8,8 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from publisher.cli import brussels_today, iso_date
-from publisher.commands import add_store_option, engine_for
+from publisher.commands import add_store_option, brussels_today, engine_for, iso_date
 from publisher.config import Settings
 from publisher.errors import ConfigError
 

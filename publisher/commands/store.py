@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from publisher.cli import brussels_today, iso_date
-from publisher.commands import add_store_option, engine_for
+from publisher.commands import add_store_option, brussels_today, engine_for, iso_date
 from publisher.config import Settings
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from publisher.downloads import naming
-from publisher.extract.mapping import load_mapping
+from publisher.mapping import load_mapping
 
 CATALOG_PATH = "/downloads/catalog.jsonld"
 LICENCE = "https://data.vlaanderen.be/id/licentie/modellicentie-gratis-hergebruik/v1.0"

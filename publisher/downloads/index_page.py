@@ -14,7 +14,7 @@ from typing import Any
 
 from publisher.downloads import naming
 from publisher.downloads.catalog import ATTRIBUTION, CATALOG_PATH, LICENCE, TITLES
-from publisher.extract.mapping import load_mapping
+from publisher.mapping import load_mapping
 
 POI_TITLE = "Woningkwaliteit: publieke feiten"
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",

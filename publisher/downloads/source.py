@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from publisher.extract.mapping import Mapping, load_mapping
+from publisher.mapping import Mapping, load_mapping
 from publisher.publication.gpkg import wkb_of
 from publisher.publication.render import (
     geojson_feature,

@@ -30,7 +30,7 @@ import numpy as np
 import shapely
 
 from publisher.downloads.source import Layer, fragments, point_lonlat
-from publisher.extract.mapping import Mapping
+from publisher.mapping import Mapping
 from publisher.publication.render import GML_NS, POI_NS, STORED_SRS, to_crs84
 
 WFS_NS = "http://www.opengis.net/wfs/2.0"

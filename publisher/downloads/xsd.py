@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from publisher.extract.mapping import Mapping
+from publisher.mapping import Mapping
 from publisher.publication.render import GML_NS, POI_NS
 
 GML_SCHEMA = "http://schemas.opengis.net/gml/3.2.1/gml.xsd"

@@ -32,10 +32,10 @@ from publisher.extract.histories import (
     read_histories,
 )
 from publisher.extract.histories import read_policies as _read_policies
-from publisher.extract.mapping import Mapping, load_mapping
+from publisher.identifiers import is_capakey
+from publisher.mapping import Mapping, load_mapping
 from publisher.rules import has_open_claim, has_valid_ca, is_on_inventory
 from publisher.store import models as m
-from publisher.store.identifiers import is_capakey
 from publisher.store.records import Claim
 
 HV = "RegisterHerstelvorderingen"

@@ -10,7 +10,7 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from publisher.extract.mapping import Mapping, load_mapping
+from publisher.mapping import Mapping, load_mapping
 from publisher.rules.facts import MAX_VALIDITY_YEARS
 from publisher.store import models as m
 

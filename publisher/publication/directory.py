@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from publisher.extract.mapping import Mapping
+from publisher.mapping import Mapping
 from publisher.publication import gpkg
 from publisher.publication.follow_up import DONE, PENDING, PendingFollowUp
 from publisher.publication.gpkg import read_poids

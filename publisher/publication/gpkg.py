@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from publisher.extract.mapping import Mapping
+from publisher.mapping import Mapping
 from publisher.publication.render import point_fragments
 
 GPKG_APPLICATION_ID = 0x47504B47

@@ -31,7 +31,7 @@ import numpy as np
 import shapely
 from sqlalchemy import Engine, text
 
-from publisher.extract.mapping import Mapping
+from publisher.mapping import Mapping
 from publisher.publication import gpkg
 from publisher.publication.follow_up import DONE, PENDING, PendingFollowUp
 from publisher.publication.lock import advisory_lock

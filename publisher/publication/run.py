@@ -20,10 +20,10 @@ from typing import Any, Protocol
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from publisher.extract.mapping import load_mapping
 from publisher.extract.poi import extract_poi
 from publisher.extract.policy import extract_policy
 from publisher.extract.warning_task import run_warning_task
+from publisher.mapping import load_mapping
 from publisher.progress import log_event, stage
 from publisher.publication.follow_up import PendingFollowUp
 from publisher.publication.lock import store_lock

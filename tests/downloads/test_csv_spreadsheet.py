@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from publisher.extract.mapping import load_mapping
+from publisher.mapping import load_mapping
 
 COORDINATES = ("X", "Y", "LAT", "LON")
 #: A number as a nl-BE spreadsheet reads it: optional thousands dots, decimal comma.

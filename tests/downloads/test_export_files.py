@@ -17,7 +17,7 @@ from pyproj import Transformer
 
 from publisher.downloads.ogr_writers import fit_text
 from publisher.downloads.sets import file_digest
-from publisher.extract.mapping import load_mapping
+from publisher.mapping import load_mapping
 from publisher.publication.gpkg import read_meta
 from publisher.publication.render import POI_NS
 from publisher.synthetic.people import canary_values

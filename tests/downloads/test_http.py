@@ -214,7 +214,7 @@ def test_index_shows_every_whole_sha256_in_code(client, manifest):
 
 
 def test_index_says_which_file_to_take_and_what_the_fields_mean(client):
-    from publisher.extract.mapping import load_mapping
+    from publisher.mapping import load_mapping
 
     html = client.get("/downloads").text
     assert "Welk bestand heb ik nodig?" in html

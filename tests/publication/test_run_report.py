@@ -7,7 +7,7 @@ import sqlite3
 import subprocess
 import sys
 
-from publisher.extract.mapping import load_mapping
+from publisher.mapping import load_mapping
 from publisher.publication.directory import DirectoryTarget
 from publisher.synthetic.planting import BAD_ROWS
 

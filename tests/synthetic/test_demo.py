@@ -10,10 +10,10 @@ import shapely
 from sqlalchemy import Engine, func, select, text
 
 from publisher.extract.histories import read_histories
+from publisher.identifiers import is_capakey
 from publisher.rules import has_valid_ca, is_on_inventory
 from publisher.store import models as m
 from publisher.store.db import open_engine
-from publisher.store.identifiers import is_capakey
 from publisher.synthetic import geography
 from publisher.synthetic.generator import build_demo, parse_scale
 from publisher.synthetic.people import CANARIES

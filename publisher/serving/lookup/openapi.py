@@ -9,8 +9,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from publisher.identifiers import CAPAKEY_FORMAT
 from publisher.serving.lookup.service import PRODUCTS, SOURCE
-from publisher.store.identifiers import CAPAKEY_FORMAT
 
 _PROBLEM = {
     "type": "object",

@@ -18,7 +18,7 @@ from typing import Any
 from publisher.serving.lookup.address import Address, index_for, parse
 from publisher.serving.lookup.errors import Problem, bad_parameter, no_publication
 from publisher.serving.publications import Publication
-from publisher.store.identifiers import CAPAKEY_FORMAT, InvalidCapakey, validate_capakey
+from publisher.identifiers import CAPAKEY_FORMAT, InvalidCapakey, validate_capakey
 
 #: The three public facts, in the order every answer lists them.
 PRODUCTS = ("Conformiteitsattest", "VlaamseInventarisOngeschikteOnbewoonbareWoningen",

@@ -48,7 +48,7 @@ from pygeoapi.provider.base import (
 )
 from pygeofilter import ast
 
-from publisher.extract.mapping import load_mapping
+from publisher.mapping import load_mapping
 from publisher.serving import metrics
 from publisher.serving.crs import CrsError, parse_crs
 from publisher.serving.filters.compiler import (

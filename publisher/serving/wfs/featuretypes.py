@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache, partial
 
-from publisher.extract.mapping import Field, Mapping, load_mapping
+from publisher.mapping import Field, Mapping, load_mapping
 from publisher.publication.render import POI_NS
 from publisher.serving.filters.compiler import RESOURCE_ID, Layer
 from publisher.serving.wfs.errors import InvalidParameterValue

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from starlette.applications import Starlette
 
-from publisher.extract.mapping import load_mapping
+from publisher.mapping import load_mapping
 from publisher.publication.gpkg import write_points
 from publisher.serving import lookup
 from publisher.serving.publications import PublicationReader

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from publisher.store.identifiers import CAPAKEY_FORMAT
+from publisher.identifiers import CAPAKEY_FORMAT
 
 PATH = "/api/v1/woningkwaliteit"
 

@@ -13,7 +13,7 @@ def test_product_filter_count_equals_the_published_count(ogc, poi_meta):
 
 
 def test_queryables_list_exactly_the_published_fields(ogc):
-    from publisher.extract.mapping import load_mapping
+    from publisher.mapping import load_mapping
 
     doc = ogc.get("/collections/poi/queryables").json()
     names = set(doc["properties"]) - {"geometry"}

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from publisher.extract.mapping import load_mapping
+from publisher.mapping import load_mapping
 from publisher.serving.wfs.settings import COUNT_DEFAULT
 
 pytestmark = pytest.mark.skipif(shutil.which("ogr2ogr") is None, reason="gdal-bin missing")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from publisher.extract.mapping import load_mapping
+from publisher.mapping import load_mapping
 
 from .conftest import KVP, NS, validate
 

@@ -17,7 +17,7 @@ import yaml
 
 from publisher.errors import ConfigError
 
-MAPPINGS = Path(__file__).resolve().parents[2] / "mappings"
+MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"
 TYPES = {"string", "integer", "real", "date", "boolean"}
 #: Everything a mapping may name as a source. None of these can reach a person.
 SOURCES = {
