@@ -35,19 +35,23 @@ What it does, loopback only:
    of the database (everyone's sessions, read from a connection of the script's own opened
    first), and per server the backends seen in ``pg_stat_activity`` (polled every 50 ms; each
    server's sessions carry an ``application_name``: ``?application_name=bench_tipg_ours`` on
-   our ``--publication`` URL, ``bench_tipg_tipg`` on tipg's ``DATABASE_URL``), and how many
-   of those were closed again while the servers ran (a pool that keeps its sessions: 0);
+   our ``--publication`` URL, ``bench_tipg_tipg`` on tipg's ``DATABASE_URL``), per 1,000
+   requests of the measured ``wrk`` run, and how many of those were closed again while the
+   servers ran (a pool that keeps its sessions: 0; ours shows 1, the gunicorn master's
+   start-up check of the publication);
 
 then prints one JSON document and a Markdown table (``tipg/ours``: times tipg÷ours, above 1
 means ours is faster; for ``wrk`` req/s tipg÷ours, above 1 means tipg is faster). Both
 servers are always stopped. On the 2-core reference machine client, servers, ``wrk`` and
-PostgreSQL share the cores: every figure is one noisy sample.
+PostgreSQL share the cores: every figure is one noisy sample (the load average at start and
+end is printed with it).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -218,6 +222,7 @@ def main() -> int:
                           f"({args.tipg_venv})",
                   "note": "one noisy sample per figure: client, servers, wrk and PostgreSQL "
                           "share the machine's cores"}}
+    result["setup"]["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
     sessions = Sessions(dsn, apps)
     opened: dict[str, Any] = {}
     status = 1
@@ -278,6 +283,7 @@ def main() -> int:
         ours.stop()
         tipg.stop()
         sessions.close()
+    result["setup"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     result["postgres_sessions_established"] = opened
     print(json.dumps(result, indent=2, ensure_ascii=False))
     print(markdown(result))
@@ -314,10 +320,18 @@ def markdown(result: dict[str, Any]) -> str:
     lines.append("PostgreSQL sessions established (whole database; ours / tipg seen):")
     for phase, x in s.items():
         lines.append(f"- {phase}: {x['database']}; ours {x['ours_seen']}, tipg {x['tipg_seen']}")
+    for side in ("ours", "tipg"):
+        x, n = s.get(f"{side}_wrk"), (wrk or {}).get(side, {}).get("requests")
+        if x and n:
+            lines.append(f"- {side} after warm-up: {x[f'{side}_seen']} sessions in {n} requests "
+                         f"of the measured wrk run ({1000 * x[f'{side}_seen'] / n:.2f} per 1,000)")
     closed = result.get("sessions_closed_while_running")
     if closed:
         lines.append(f"- of those seen, closed again before the servers stopped: ours "
                      f"{closed['ours']}, tipg {closed['tipg']}")
+    setup = result.get("setup", {})
+    lines.append(f"Load average (1/5/15 min) at start {setup.get('load_average_at_start')}, "
+                 f"at end {setup.get('load_average_at_end')} (2 cores).")
     if "error" in result:
         lines.append(f"FAILED: {result['error']}")
     return "\n".join(lines)
