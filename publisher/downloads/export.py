@@ -22,8 +22,8 @@ from publisher.downloads.changes import Change, write_change_files
 from publisher.downloads.ogr_writers import write_geopackage, write_shapefile_zip
 from publisher.downloads.source import Layer, read_layer
 from publisher.downloads.text_writers import write_csv, write_gml_and_geojson
-from publisher.downloads.xsd import application_schema
 from publisher.progress import log_event
+from publisher.publication.xsd import application_schema
 
 MANIFEST_VERSION = 1
 
@@ -45,7 +45,7 @@ def _write_features(layer: Layer, stage: Path, generated_at: str
     name = {(k, f): naming.file_name(layer.dataset, k, layer.as_of, f)
             for k in keys for f in naming.FEATURE_FORMATS}
     schemas = {k: naming.schema_name(layer.dataset, k, layer.as_of) for k in keys}
-    xsd = application_schema(layer.mapping)
+    xsd = application_schema([layer.mapping], version=layer.mapping.digest)
     for schema in schemas.values():
         (stage / schema).write_bytes(xsd)
     write_gml_and_geojson(layer, {k: stage / name[k, "gml"] for k in keys},
