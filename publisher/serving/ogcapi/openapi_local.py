@@ -154,13 +154,21 @@ def describe_answers(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _post_items(get: dict[str, Any]) -> dict[str, Any]:
-    """The items POST we serve: the GET's query parameters plus a CQL2 JSON filter body."""
+    """The items POST we serve: the GET's query parameters plus a CQL2 JSON filter body.
+
+    ``application/query-cql-json`` (pygeoapi's convention) or ``application/json``: the
+    service is read-only, and any other POST (a GeoJSON feature, Part 4's create, or another
+    media type) is a 405 (see ``routes._read_only``).
+    """
     return {"summary": get.get("summary", "") + " (CQL2 JSON filter)",
+            "description": "A query, not a create: the body is a CQL2 JSON filter. This "
+                           "service is read-only: a GeoJSON feature, or a POST with another "
+                           "Content-Type, is a 405.",
             "tags": get.get("tags", []),
             "operationId": get.get("operationId", "getFeatures") + "Post",
             "parameters": [p for p in get.get("parameters", [])
                            if p.get("name") not in ("filter", "filter-lang")],
-            "requestBody": {"required": False, "description": "A CQL2 JSON filter.",
+            "requestBody": {"required": True, "description": "A CQL2 JSON filter.",
                             "content": {"application/query-cql-json": {"schema": {
                                 "type": "object"}}, "application/json": {"schema": {
                                     "type": "object"}}}},

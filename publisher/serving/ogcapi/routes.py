@@ -4,12 +4,17 @@ Why not mount ``pygeoapi.starlette_app``: that module reads ``PYGEOAPI_CONFIG`` 
 ``PYGEOAPI_OPENAPI`` when imported and keeps one global API, so one process could serve one
 configuration only, fixed before the app factory runs. pygeoapi keeps its protocol logic in
 ``pygeoapi.api`` (request in, ``(headers, status, body)`` out); this module is the same thin
-adapter as theirs, built per app, plus three things CLIENTS.md needs that pygeoapi 0.21 lacks:
+adapter as theirs, built per app, plus what CLIENTS.md needs that pygeoapi 0.21 lacks:
 
 - ``filter`` is parsed as CQL2 text (see :mod:`.filtering`), not as ECQL;
 - ``next``/``prev`` links exist exactly when more results exist (pygeoapi #1237 adds ``next``
   on a full last page) and keep every query parameter including ``f`` (pygeoapi #2175);
-- when no base URL is configured, links are absolute for the host the client used.
+- when no base URL is configured, links are absolute for the host the client used;
+- ``/conformance`` declares what the service passes (:data:`.config.CONFORMANCE_CLASSES`), not
+  pygeoapi's Part 4/5 classes, and the service is read-only: a POST on ``/items`` is a CQL2
+  JSON query, sent as ``application/query-cql-json`` (or ``application/json``); any other
+  POST (a GeoJSON feature, Part 4's create, whatever its media type), and PUT, PATCH or
+  DELETE on items or a feature, is a 405 problem, never a filter error.
 """
 
 from __future__ import annotations
@@ -30,14 +35,20 @@ import pygeoapi
 import pygeoapi.api as core_api
 import pygeoapi.api.itemtypes as itemtypes_api
 import pygeoapi.l10n
-from pygeoapi.api import API, APIRequest, evaluate_limit
+from pygeoapi.api import API, F_HTML, APIRequest, evaluate_limit
+from pygeoapi.util import render_j2_template, to_json
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from publisher.downloads.catalog import CATALOG_PATH
-from publisher.serving.ogcapi.config import build_config, build_openapi, load_template
+from publisher.serving.ogcapi.config import (
+    CONFORMANCE_CLASSES,
+    build_config,
+    build_openapi,
+    load_template,
+)
 from publisher.serving.ogcapi.filtering import (
     OWN_PARAMS,
     FilterError,
@@ -53,6 +64,17 @@ PREFIX = "/ogc"
 #: Methods of every OGC API resource: OPTIONS is declared in the OpenAPI document pygeoapi
 #: writes (items and item paths), and answered on every resource alike.
 READ = ["GET", "OPTIONS"]
+#: Methods that would change features (OGC API Features Part 4): this service is read-only,
+#: so on items and on a feature they are answered with a 405 saying so (:func:`_read_only`).
+WRITE = ["POST", "PUT", "PATCH", "DELETE"]
+#: The media types a POST on items is read as, a CQL2 JSON filter: pygeoapi's convention, and
+#: plain JSON (declared in the OpenAPI document before, and the one schemathesis can send).
+CQL2_JSON_QUERY = ("application/query-cql-json", "application/json")
+#: Methods of items (a POST there is a query) and of every other resource.
+ITEMS_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+#: RFC 9457 (7807) problem documents, as everywhere outside ``/ogc``.
+PROBLEM_JSON = "application/problem+json"
 #: Distinct origins an app without a fixed base URL keeps an API for (bounded: Host is input).
 MAX_ORIGINS = 8
 #: pygeoapi 0.21 caches the translated configuration that HTML templates see per locale for
@@ -112,17 +134,21 @@ class OgcApi:
                  ) -> Callable[[Request], Awaitable[Response]]:
             async def endpoint(request: Request) -> Response:
                 if request.method == "OPTIONS":
-                    return _options(allowed)
+                    return _options(allowed, items=items)
+                if request.method in WRITE and not (items and _is_query(request)):
+                    # only items and a feature route WRITE methods here; Starlette answers
+                    # a write elsewhere with its own 405 (app._http_error)
+                    return _read_only(request, allowed, items=items)
                 return await self._execute(request, fn, [request.path_params[n] for n in names],
                                            items=items)
-            allowed = ("GET", "HEAD", "POST", "OPTIONS") if items else ("GET", "HEAD", "OPTIONS")
+            allowed = ITEMS_METHODS if items else READ_METHODS
             return endpoint
 
         landing = call(core_api.landing_page)
         api_routes = [
             Route("/", landing, methods=READ),
             Route("/openapi", call(core_api.openapi_), methods=READ),
-            Route("/conformance", call(core_api.conformance), methods=READ),
+            Route("/conformance", call(conformance), methods=READ),
             Route("/collections", call(core_api.describe_collections), methods=READ),
             Route("/collections/{cid}/queryables",
                   call(itemtypes_api.get_collection_queryables, "cid"), methods=READ),
@@ -130,9 +156,10 @@ class OgcApi:
                   methods=READ),
             Route("/collections/{cid}/items",
                   call(itemtypes_api.get_collection_items, "cid", items=True),
-                  methods=[*READ, "POST"]),
+                  methods=[*READ, *WRITE]),
             Route("/collections/{cid}/items/{iid}",
-                  call(itemtypes_api.get_collection_item, "cid", "iid"), methods=READ),
+                  call(itemtypes_api.get_collection_item, "cid", "iid"),
+                  methods=[*READ, *WRITE]),
             Route("/collections/{cid}", call(core_api.describe_collections, "cid"),
                   methods=READ),
             Mount("/static", StaticFiles(directory=_STATIC)),
@@ -158,6 +185,8 @@ class OgcApi:
                                f"the body exceeds {MAX_FILTER_JSON_BYTES:,} bytes: POST a "
                                "CQL2 JSON filter")
             receive = _empty_body  # pygeoapi sees no body: the filter is parsed here
+            if _is_geojson(body):  # a feature to create, not a filter: Part 4 is not served
+                return _read_only(request, ITEMS_METHODS, items=True)
         if items and (body or any(k in q for k in OWN_PARAMS)):
             try:
                 parsed = request_filter(q, body)
@@ -190,6 +219,9 @@ class OgcApi:
         if status == HTTPStatus.OK and headers.get("Content-Type") == "application/json" \
                 and fn.__name__ in ("get_collection_items", "get_collection_item"):
             headers["Content-Type"] = "application/geo+json"  # Part 1, GeoJSON class
+        if status == HTTPStatus.OK and fn is itemtypes_api.get_collection_queryables \
+                and headers.get("Content-Type") == "application/schema+json":
+            content = _queryables_schema(content)
         return _to_response(headers, status, content)
 
     def _fix_paging_links(self, api: API, request: Request, collection: str,
@@ -233,6 +265,84 @@ class OgcApi:
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
 
+def conformance(api: API, request: APIRequest) -> tuple[dict[str, str], int, str]:
+    """``/conformance``: :data:`.config.CONFORMANCE_CLASSES`, as JSON or our HTML page.
+
+    Replaces pygeoapi's, which declares every class its feature providers could have
+    (Part 4 create-replace-delete, Part 5) and appends them to a module-level list on every
+    request (the list grows for the life of the process).
+    """
+    headers = request.get_response_headers(**api.api_headers)
+    doc = {"conformsTo": list(CONFORMANCE_CLASSES)}
+    if request.format == F_HTML:
+        return headers, HTTPStatus.OK, render_j2_template(
+            api.tpl_config, api.config["server"]["templates"], "conformance.html", doc,
+            request.locale)
+    return headers, HTTPStatus.OK, to_json(doc, api.pretty_print)
+
+
+def _queryables_schema(content: str | bytes) -> str:
+    """Queryables as Part 3 (1.0) writes them: JSON Schema 2020-12, ``$id`` without the query.
+
+    pygeoapi 0.21 writes draft 2019-09 and the request URL with ``?f=json`` as ``$id``, and
+    leaves ``additionalProperties`` unset, which would mean that a filter on any other name
+    is valid (it is a 400 here).
+    """
+    doc = json.loads(content)
+    doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    if isinstance(doc.get("$id"), str):
+        doc["$id"] = doc["$id"].split("?", 1)[0]
+    doc["additionalProperties"] = False
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def _is_query(request: Request) -> bool:
+    """A POST whose body is a CQL2 JSON filter (pygeoapi's convention), by its media type."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return request.method == "POST" and media_type in CQL2_JSON_QUERY
+
+
+def _is_geojson(body: bytes) -> bool:
+    """A GeoJSON feature or collection: what a client editing the data (Part 4) would POST.
+
+    A CQL2 JSON filter never has a top-level ``type`` member.
+    """
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        return False  # not JSON: the filter parser says so
+    return isinstance(doc, dict) and doc.get("type") in ("Feature", "FeatureCollection")
+
+
+def _read_only(request: Request, allowed: tuple[str, ...], *, items: bool) -> Response:
+    """405 for an attempt to create, replace, update or delete features.
+
+    An RFC 9457 problem that also carries the OGC exception members (``code``,
+    ``description``) every other ``/ogc`` error has. ``Allow`` lists POST on items because a
+    POST there is served, as a query: the problem says how, and ``Accept-Post`` names its
+    media types (a GeoJSON feature, Part 4's create, is never read as one).
+    """
+    method = request.method[:20]
+    if items and method == "POST":
+        sent = request.headers.get("content-type", "")[:100] or "none"
+        detail = (f"this service is read-only: a POST on items is a query only, a CQL2 JSON "
+                  f"filter sent with Content-Type: {CQL2_JSON_QUERY[0]} (this request: "
+                  f"{sent!r}); features cannot be created (OGC API Features Part 4 is not "
+                  "implemented)")
+    else:
+        detail = (f"this service is read-only: {method!r} cannot change features (OGC API "
+                  f"Features Part 4 is not implemented); allowed: {', '.join(allowed)}")
+    headers = {"Allow": ", ".join(allowed)}
+    if items:
+        headers["Accept-Post"] = ", ".join(CQL2_JSON_QUERY)
+    return JSONResponse({"type": "urn:vlok:problem:read-only", "title": "Method Not Allowed",
+                         "status": HTTPStatus.METHOD_NOT_ALLOWED, "detail": detail,
+                         "instance": request.url.path[:200],
+                         "code": "OperationNotSupported", "description": detail},
+                        status_code=HTTPStatus.METHOD_NOT_ALLOWED, media_type=PROBLEM_JSON,
+                        headers=headers)
+
+
 def _previous_offset(offset: int, limit: int, matched: int | None) -> int | None:
     """Where the ``prev`` page starts, or None when there is no previous page.
 
@@ -247,11 +357,22 @@ def _previous_offset(offset: int, limit: int, matched: int | None) -> int | None
     return previous
 
 
+#: Landing page links pygeoapi 0.21 always writes to resources not mounted here (404s).
+UNSERVED_RELS = ("http://www.opengis.net/def/rel/ogc/1.0/processes",
+                 "http://www.opengis.net/def/rel/ogc/1.0/job-list",
+                 "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes")
+
+
 def _with_metadata_links(api: API, content: str | bytes | dict) -> str:
-    """Landing page + links to the DCAT-AP catalogue, the downloads and the WFS beside us."""
+    """Landing page + links to the DCAT-AP catalogue, the downloads and the WFS beside us.
+
+    Without pygeoapi's links to processes, jobs and tiling schemes: none is served here.
+    """
     doc = content if isinstance(content, dict) else json.loads(content)
     root = api.config["server"]["url"].rstrip("/").removesuffix(PREFIX)
-    doc.setdefault("links", []).extend([
+    doc["links"] = [link for link in doc.get("links", [])
+                    if link.get("rel") not in UNSERVED_RELS]
+    doc["links"].extend([
         {"rel": "describedby", "type": "application/ld+json",
          "title": "DCAT-AP-catalogus (metadata van de datasets)",
          "href": f"{root}{CATALOG_PATH}"},
@@ -279,9 +400,15 @@ async def _empty_body() -> dict[str, Any]:
     return {"type": "http.request", "body": b"", "more_body": False}
 
 
-def _options(allowed: tuple[str, ...]) -> Response:
-    """An OPTIONS answer: which methods the resource takes (the OpenAPI document's 200)."""
-    return Response(status_code=HTTPStatus.OK, headers={"Allow": ", ".join(allowed)})
+def _options(allowed: tuple[str, ...], *, items: bool = False) -> Response:
+    """An OPTIONS answer: which methods the resource takes (the OpenAPI document's 200).
+
+    On items also ``Accept-Post``: the POST there is a CQL2 JSON query, not Part 4's create.
+    """
+    headers = {"Allow": ", ".join(allowed)}
+    if items:
+        headers["Accept-Post"] = ", ".join(CQL2_JSON_QUERY)
+    return Response(status_code=HTTPStatus.OK, headers=headers)
 
 
 def _to_response(headers: dict[str, str], status: int, content: Any) -> Response:
