@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import shapely
 
-from publisher.publication.gpkg import decode, point_xy
 from publisher.publication.render import json_value
+from publisher.serving.backends import backend_for
 from publisher.serving.ogcapi.crs import (
     CRS84,
     STORAGE_CRS,
@@ -25,7 +24,8 @@ from publisher.serving.ogcapi.crs import (
 )
 
 if TYPE_CHECKING:
-    from publisher.serving.ogcapi.provider import GeoPackagePublicationProvider, Reading
+    from publisher.serving.backends import Query
+    from publisher.serving.ogcapi.provider import GeoPackagePublicationProvider
 
 
 def target_crs(spec: Any) -> str:
@@ -33,7 +33,7 @@ def target_crs(spec: Any) -> str:
     return getattr(spec, "target_crs_uri", None) or STORAGE_CRS
 
 
-def page(db: Reading, provider: GeoPackagePublicationProvider, *, where: str,
+def page(db: Query, provider: GeoPackagePublicationProvider, *, where: str,
          params: list[Any], order: str, limit: int, offset: int, target_crs: str,
          select: list[str], skip_geometry: bool) -> list[dict[str, Any]]:
     """The features of one page, in ``order``."""
@@ -46,14 +46,14 @@ def page(db: Reading, provider: GeoPackagePublicationProvider, *, where: str,
         return [json.loads(r[0]) for r in rows]
     names = provider.mapping.names
     cols = ", ".join(f't."{n}"' for n in names)
-    geometry = db.geometry(f't."{provider.geometry}"')
+    backend = backend_for(db.pub)
+    geometry = backend.geometry_column(f't."{provider.geometry}"')
     rows = db.rows(f"SELECT {geometry}, {cols} FROM {db.table(table)} t WHERE {where} "
                    f"ORDER BY {order} LIMIT {ph} OFFSET {ph}", [*params, limit, offset])
     keep = [i for i, n in enumerate(names) if not select or n in select or
             n == provider.id_field]
     geometries = [None] * len(rows) if skip_geometry else _geometries(
-        [r[0] for r in rows], provider.mapping.geometry_type, target_crs,
-        wkb=db.dialect.postgis)
+        backend.decode([r[0] for r in rows]), provider.mapping.geometry_type, target_crs)
     out = []
     for row, geometry in zip(rows, geometries, strict=True):
         values = row[1:]
@@ -69,22 +69,11 @@ def _value(provider: GeoPackagePublicationProvider, name: str, value: Any) -> An
     return json_value(value)
 
 
-def _geometries(blobs: list[bytes | None], kind: str, target: str, wkb: bool = False
-                ) -> list[Any]:
-    if wkb:  # PostGIS: plain WKB
-        shapes = list(shapely.from_wkb([bytes(b) if b is not None else None for b in blobs]))
-        if kind == "Point":
-            xy = shapely.get_coordinates(shapes).reshape(-1, 2)
-            return [{"type": "Point", "coordinates": c}
-                    for c in transform_xy(xy, target).tolist()]
-        present = [s for s in shapes if s is not None]
-        moved = iter(shapely.transform(present, coordinate_function(target)) if present else [])
-        return [shapely.geometry.mapping(next(moved)) if s is not None else None
-                for s in shapes]
+def _geometries(shapes: Any, kind: str, target: str) -> list[Any]:
+    """GeoJSON geometries of a page in ``target``, every vertex transformed in one call."""
     if kind == "Point":
-        xy = np.array([point_xy(b) for b in blobs], dtype=float).reshape(-1, 2)
+        xy = shapely.get_coordinates(shapes).reshape(-1, 2)
         return [{"type": "Point", "coordinates": c} for c in transform_xy(xy, target).tolist()]
-    shapes = list(decode(blobs))
-    present = [s for s in shapes if s is not None]
+    present = [g for g in shapes if g is not None]
     moved = iter(shapely.transform(present, coordinate_function(target)) if present else [])
-    return [shapely.geometry.mapping(next(moved)) if s is not None else None for s in shapes]
+    return [shapely.geometry.mapping(next(moved)) if g is not None else None for g in shapes]

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import math
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -38,7 +37,6 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import shapely
 from pygeoapi.provider.base import (
     BaseProvider,
@@ -50,17 +48,17 @@ from pygeofilter import ast
 
 from publisher.mapping import load_mapping
 from publisher.serving import metrics
+from publisher.serving.backends import Failure, Query, backend_for
 from publisher.serving.crs import CrsError, parse_crs
 from publisher.serving.filters.compiler import (
     FilterError,
     GeometryLiteral,
     Layer,
     Where,
-    bind_spatial,
     compile_filter,
     order_by,
 )
-from publisher.serving.filters.dialect import Dialect, dialect_of
+from publisher.serving.filters.dialect import Dialect
 from publisher.serving.ogcapi import features
 from publisher.serving.ogcapi.crs import CRS84
 from publisher.serving.ogcapi.filtering import current_filter
@@ -108,78 +106,44 @@ def reader_for(source: str | Path) -> PublicationReader | PostGISReader:
         return _readers[key]
 
 
-class Reading:
-    """One query's access to one publication, in its backend's SQL.
-
-    Attributes
-    ----------
-    dialect
-        Placeholders, spatial tests and order keys of the backend.
-    """
-
-    def __init__(self, pub: Publication, db: Any) -> None:
-        self.pub = pub
-        self.db = db
-        self.dialect: Dialect = dialect_of(pub.backend)
-
-    def table(self, name: str) -> str:
-        """A quoted (and on PostGIS schema-qualified) table of the publication."""
-        return self.pub.table(name)
-
-    def bind(self, where: Where, is_point: bool) -> None:
-        """Bind ``where``'s exact spatial tests (GeoPackage; PostGIS tests in the database)."""
-        if not self.dialect.postgis:
-            bind_spatial(self.db, where, is_point)
-
-    def rows(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-        """All rows of one statement (a page is bounded by the limit)."""
-        return list(self.db.execute(sql, params).fetchall())
-
-    def geometry(self, column: str) -> str:
-        """The geometry column as read: a GeoPackage blob, or WKB from PostGIS."""
-        return f"ST_AsBinary({column})" if self.dialect.postgis else column
-
-
 @contextmanager
-def reading(pub: Publication) -> Iterator[Reading]:
-    """A :class:`Reading` of ``pub`` for one query; PostGIS errors become provider errors."""
-    if pub.backend != "postgis":
-        db = pub.connect()
-        # The same time budget as the WFS (VLOK_WFS_TIME_BUDGET): SQLite checks it every few
-        # thousand steps, so a costly filter answers 503 + Retry-After instead of holding a
-        # worker. On PostGIS the session's statement_timeout plays this part.
-        budget = wfs_settings.TIME_BUDGET_SECONDS
-        deadline = time.monotonic() + budget
-        db.set_progress_handler(lambda: int(time.monotonic() > deadline), 5_000)
-        try:
-            yield Reading(pub, db)
-        except sqlite3.OperationalError as exc:
-            if "interrupted" not in str(exc):
-                raise
+def reading(pub: Publication) -> Iterator[Query]:
+    """A :class:`~publisher.serving.backends.Query` of ``pub`` for one request.
+
+    The same time budget as the WFS (``VLOK_WFS_TIME_BUDGET``): a costly filter answers 503
+    + Retry-After instead of holding a worker. Backend errors become provider errors by
+    their kind (:class:`~publisher.serving.backends.Failure`), whichever backend it is.
+    """
+    backend = backend_for(pub)
+    budget = wfs_settings.TIME_BUDGET_SECONDS
+    try:
+        query = backend.query(pub)
+    except Exception as exc:
+        if backend.classify(exc) is None:
+            raise
+        raise PublicationUnavailable(user_msg="the publication cannot be read now; "
+                                              "retry later") from exc
+    query.set_deadline(time.monotonic() + budget)
+    try:
+        yield query
+    except Exception as exc:
+        failure = backend.classify(exc)
+        if failure is Failure.BUDGET:
             raise PublicationUnavailable(
                 user_msg=f"the query took longer than the time budget of {budget:g} s; "
                          "narrow it (bbox, filter, limit) or retry later") from None
-        finally:
-            db.set_progress_handler(None, 0)
-        return
-    assert pub.database is not None
-    try:
-        handle = pub.database.checkout()
-    except PublicationUnreadable as exc:
-        raise PublicationUnavailable(user_msg="the publication database cannot be read now; "
-                                              "retry later") from exc
-    try:
-        yield Reading(pub, handle.conn)
-    except (psycopg.OperationalError, psycopg.errors.UndefinedTable) as exc:
-        LOGGER.warning("publication %s unreadable: %s", pub.schema, exc)
-        raise PublicationUnavailable(user_msg="the publication cannot be read now; "
-                                              "retry later") from exc
-    except (psycopg.errors.DataError, psycopg.errors.ProgrammingError,
-            psycopg.errors.ProgramLimitExceeded, psycopg.errors.InternalError_) as exc:
-        raise ProviderInvalidQueryError(user_msg=f"the filter cannot be evaluated: "
-                                                 f"{exc.diag.message_primary or exc}") from exc
+        if failure is Failure.QUERY:
+            detail = getattr(getattr(exc, "diag", None), "message_primary", None) or exc
+            raise ProviderInvalidQueryError(
+                user_msg=f"the filter cannot be evaluated: {detail}") from exc
+        if failure is Failure.UNAVAILABLE:
+            LOGGER.warning("publication %s unreadable: %s", pub.run_id, exc)
+            raise PublicationUnavailable(user_msg="the publication cannot be read now; "
+                                                  "retry later") from exc
+        raise
     finally:
-        handle.close()
+        query.set_deadline(None)
+        query.close()
 
 
 class GeoPackagePublicationProvider(BaseProvider):

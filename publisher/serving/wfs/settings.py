@@ -7,8 +7,6 @@ import os
 #: Features per page when the client gives no COUNT, and the cap on COUNT. Advertised as
 #: ``CountDefault`` like the GeoServer service we replace, so QGIS/GDAL page by it.
 COUNT_DEFAULT = 10_000
-#: Rows fetched from SQLite per batch while streaming: bounds memory per request.
-BATCH = 500
 #: Decimals written for projected (metre) and geographic (degree) coordinates.
 DECIMALS_METRE = 2
 DECIMALS_DEGREE = 8

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from publisher.serving.backends import Failure, backend_for
 from publisher.serving.filters.compiler import compile_filter, order_by
 from publisher.serving.publications import PublicationReader, PublicationUnreadable
 from publisher.serving.wfs.errors import (
@@ -26,7 +27,6 @@ from publisher.serving.wfs.errors import (
 from publisher.serving.wfs.featuretypes import filter_layer
 from publisher.serving.wfs.output import csv, geojson, gml
 from publisher.serving.wfs.output.page import Page
-from publisher.serving.wfs.query import store
 from publisher.serving.wfs.request import GetFeature
 from publisher.serving.wfs.response import Response
 
@@ -76,41 +76,40 @@ def get_feature(req: GetFeature, reader: PublicationReader, service_url: str,
         raise ServiceUnavailable(f"{ft.name} cannot be read now; retry later") from exc
     if pub is None:
         raise ServiceUnavailable(f"{ft.name} has not been published yet")
-    backend = store.backend_of(pub)
+    backend = backend_for(pub)
     layer = filter_layer(ft)
-    where = compile_filter(req.query.filter, layer, backend.DIALECT)
+    where = compile_filter(req.query.filter, layer, backend.dialect)
     if req.value_reference and req.value_reference != ft.geometry_name:
         where.sql = f'({where.sql}) AND t."{req.value_reference}" IS NOT NULL'
     try:
-        db = backend.connect(pub, where, ft)
-    except backend.UNAVAILABLE_ERRORS as exc:
+        db = backend.query(pub, where, layer)
+    except Exception as exc:
+        if backend.classify(exc) is None:
+            raise
         raise ServiceUnavailable(f"{ft.name} cannot be read now; retry later") from exc
-    budget = getattr(backend, "set_deadline", None)
-    if budget is not None:
-        budget(db, deadline)
+    db.set_deadline(deadline)
     try:
-        matched = backend.count(db, pub, ft, where)
-        if budget is not None:
-            budget(db, None)  # the status goes out with the first byte: stream unbudgeted
-    except backend.QUERY_ERRORS as exc:
+        matched = db.count(layer, where)
+        db.set_deadline(None)  # the status goes out with the first byte: stream unbudgeted
+    except BaseException as exc:
         db.close()
-        if deadline is not None and time.monotonic() > deadline:
+        failure = backend.classify(exc)
+        if failure is Failure.BUDGET or (failure is Failure.QUERY and deadline is not None
+                                         and time.monotonic() > deadline):
             raise TimeBudgetExceeded("the request ran out of its time budget; narrow the "
                                      "filter or retry later") from exc
-        raise InvalidParameterValue("the filter cannot be evaluated (too complex)",
-                                    "filter") from exc
-    except backend.UNAVAILABLE_ERRORS as exc:
-        db.close()
-        raise ServiceUnavailable(f"{ft.name} cannot be read now; retry later") from exc
-    except BaseException:
-        db.close()
+        if failure is Failure.QUERY:
+            raise InvalidParameterValue("the filter cannot be evaluated (too complex)",
+                                        "filter") from exc
+        if failure is Failure.UNAVAILABLE:
+            raise ServiceUnavailable(f"{ft.name} cannot be read now; retry later") from exc
         raise
     start, count = req.start_index, req.count
     returned = 0 if req.hits else max(0, min(count, matched - start))
     more = not req.hits and count > 0 and start + returned < matched
     page = Page(
-        req=req, db=db, where=where, order=order_by(req.query.sort_by, layer, backend.DIALECT),
-        store=backend,
+        req=req, db=db, where=where, order=order_by(req.query.sort_by, layer, backend.dialect),
+        backend=backend, layer=layer,
         matched=matched, returned=returned,
         next_url=_link(req, service_url, start + count) if more else None,
         previous_url=(_link(req, service_url, max(0, start - count))

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from types import ModuleType
 from typing import Any
 from urllib.parse import urlencode
 from xml.sax.saxutils import quoteattr
@@ -17,10 +16,10 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import shapely
 
+from publisher.serving.backends import PublicationBackend, Query
 from publisher.serving.crs import Crs, parse_crs
-from publisher.serving.filters.compiler import Where
+from publisher.serving.filters.compiler import Layer, Where
 from publisher.serving.wfs.featuretypes import FeatureType
-from publisher.serving.wfs.query import store
 from publisher.serving.wfs.request import GetFeature
 
 
@@ -29,7 +28,7 @@ class Page:
     """One page: its request, SQL pieces, exact counts and paging links."""
 
     req: GetFeature
-    db: Any  # the store's connection (sqlite3 or a PostGIS session)
+    db: Query  # the request's access to the publication
     where: Where
     order: str
     matched: int
@@ -38,7 +37,8 @@ class Page:
     previous_url: str | None
     service_url: str
     timestamp: str
-    store: ModuleType = store  # the backend's store module (see store.backend_of)
+    backend: PublicationBackend
+    layer: Layer
 
     @property
     def ft(self) -> FeatureType:
@@ -57,8 +57,8 @@ class Page:
 
     def rows(self, columns: str, fragments: bool = False) -> Iterator[list[tuple[Any, ...]]]:
         """Batches of this page's rows."""
-        return self.store.page(self.db, self.ft, self.where, self.order, columns,
-                          self.req.start_index, self.returned, fragments)
+        return self.db.page(self.layer, self.where, self.order, columns,
+                            self.req.start_index, self.returned, fragments)
 
     def schema_url(self) -> str:
         """DescribeFeatureType URL of the queried type (the GML's xsi:schemaLocation)."""
@@ -86,14 +86,14 @@ class Page:
         ft = self.ft
         wanted = [p for p in self.properties if p != ft.geometry_name]
         with_geometry = ft.geometry_name in self.properties
-        columns = ", ".join([f't."{ft.id_field}"', self.store.geometry_column(ft),
-                             *(f't."{p}"' for p in wanted)])
+        geometry = self.backend.geometry_column(f't."{ft.geometry_name}"')
+        columns = ", ".join([f't."{ft.id_field}"', geometry, *(f't."{p}"' for p in wanted)])
         crs = parse_crs("CRS84") if geographic_lonlat else self.crs
         kinds = {p: ft.field(p).type for p in wanted}  # type: ignore[union-attr]
         for batch in self.rows(columns):
             geoms: list[Any] = [None] * len(batch)
             if with_geometry:
-                shapes = self.store.decode([r[1] for r in batch])
+                shapes = self.backend.decode([r[1] for r in batch])
                 if ft.is_point:
                     xy = crs.from_native(shapely.get_coordinates(shapes))
                     geoms = [tuple(p) for p in np.round(xy, crs.decimals).tolist()]

@@ -1,1 +1,0 @@
-"""Evaluating a parsed query against a publication GeoPackage."""
