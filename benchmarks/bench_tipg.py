@@ -37,8 +37,8 @@ What it does, loopback only:
    server's sessions carry an ``application_name``: ``?application_name=bench_tipg_ours`` on
    our ``--publication`` URL, ``bench_tipg_tipg`` on tipg's ``DATABASE_URL``), per 1,000
    requests of the measured ``wrk`` run, and how many of those were closed again while the
-   servers ran (a pool that keeps its sessions: 0; ours shows 1, the gunicorn master's
-   start-up check of the publication);
+   servers ran (a pool that keeps its sessions: 0; ours may show 1, the gunicorn master's
+   short start-up check of the publication, when a poll caught it);
 
 then prints one JSON document and a Markdown table (``tipg/ours``: times tipg÷ours, above 1
 means ours is faster; for ``wrk`` req/s tipg÷ours, above 1 means tipg is faster). Both
