@@ -66,6 +66,8 @@ _UNITS = {"m": 1.0, "meter": 1.0, "meters": 1.0, "metre": 1.0, "metres": 1.0,
           "urn:ogc:def:uom:epsg::9001": 1.0, "km": 1000.0, "kilometer": 1000.0,
           "kilometre": 1000.0, "kilometers": 1000.0, "kilometres": 1000.0}
 _SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 #: The SQL function a GeoPackage connection binds for exact tests (:func:`bind_spatial`).
 SPATIAL_FUNCTION = "vlok_spatial"
 
@@ -279,7 +281,17 @@ class Compiler:
 
     def _like(self, node: ast.Like) -> str:
         col, _ = self._expression(node.lhs)
-        glob = _glob(str(node.pattern), node.wildcard, node.singlechar, node.escapechar)
+        pattern = node.pattern
+        if (isinstance(pattern, ast.Function) and pattern.name.lower() in _FUNCTIONS
+                and len(pattern.arguments) == 1 and isinstance(pattern.arguments[0], str)):
+            # CASEI(NAAM) LIKE CASEI('woning%'): fold the pattern as the column is folded
+            # (ASCII, as the dialects' lower/upper do).
+            text = pattern.arguments[0]
+            upper = _FUNCTIONS[pattern.name.lower()] == "upper"
+            pattern = text.translate(_ASCII_UPPER if upper else _ASCII_LOWER)
+        elif not isinstance(pattern, str):
+            raise self.error("a LIKE pattern is a text literal")
+        glob = _glob(pattern, node.wildcard, node.singlechar, node.escapechar)
         sql, param = self.dialect.match(col, glob, nocase=bool(node.nocase))
         self.where.params.append(param)
         return f"(NOT {sql})" if node.not_ else sql
@@ -346,7 +358,9 @@ class Compiler:
         if isinstance(value, shapely.Geometry):  # already storage coordinates
             return GeometryLiteral(value)
         crs = self.literal_crs
-        if isinstance(value, values.Geometry | values.Envelope):  # from ECQL / CQL2
+        if isinstance(value, values.Envelope) and value.x1 > value.x2 and crs.is_lonlat:
+            geom = _across_antimeridian(value.x1, value.y1, value.x2, value.y2)
+        elif isinstance(value, values.Geometry | values.Envelope):  # from ECQL / CQL2
             geometry = dict(value.geometry)
             crs_name = (geometry.pop("crs", None) or {}).get("properties", {}).get("name")
             crs = parse_crs(crs_name, self.locator) if crs_name else crs
@@ -358,12 +372,21 @@ class Compiler:
               and len(value.arguments) in (4, 6)
               and all(isinstance(a, int | float) for a in value.arguments)):
             a = [float(v) for v in value.arguments]
-            geom = shapely.box(*(a[:2] + a[3:5] if len(a) == 6 else a))
+            x1, y1, x2, y2 = a[:2] + a[3:5] if len(a) == 6 else a
+            geom = (_across_antimeridian(x1, y1, x2, y2) if x1 > x2 and crs.is_lonlat
+                    else shapely.box(x1, y1, x2, y2))
         else:
             raise self.error("a spatial filter needs a geometry, envelope or BBOX literal")
         everything = _is_box(geom) and covers_data_area(crs, *geom.bounds,
                                                         locator=self.locator)
         return GeometryLiteral(geometry_to_native(geom, crs, self.locator), everything)
+
+
+def _across_antimeridian(west: float, south: float, east: float, north: float
+                         ) -> shapely.Geometry:
+    """A longitude/latitude box whose west edge lies east of its east edge (CQL2 BBOX)."""
+    return shapely.MultiPolygon([shapely.box(west, south, 180.0, north),
+                                 shapely.box(-180.0, south, east, north)])
 
 
 _LITERALS = (GeometryLiteral, values.Geometry, values.Envelope, shapely.Geometry)

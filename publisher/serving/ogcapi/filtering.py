@@ -17,6 +17,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from pygeofilter import ast
 from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
 from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
 
@@ -36,6 +37,8 @@ from publisher.serving.ogcapi.spatial import AreaError, bbox_literal, check_crs,
 OWN_PARAMS = ("filter", "filter-lang", "filter-crs", "bbox", "bbox-crs")
 #: ``filter-lang`` values meaning CQL2 text (the last two are older drafts' names).
 TEXT_LANGS = (None, "cql2-text", "cql-text")
+#: ``filter-lang`` of a CQL2 JSON ``filter`` parameter.
+JSON_LANG = "cql2-json"
 
 
 class FilterError(ValueError):
@@ -84,7 +87,12 @@ def request_filter(params: Mapping[str, str], body: bytes | None = None) -> Requ
 
 
 def parse_filter(text: str, lang: str | None, crs: str | None) -> RequestFilter:
-    """Parse ``filter`` as CQL2 text, with a message that names what is wrong."""
+    """Parse ``filter`` as CQL2 text (or JSON), with a message that names what is wrong."""
+    if lang == JSON_LANG:
+        if len(text) > MAX_FILTER_LENGTH:
+            raise FilterError(f"filter is {len(text):,} characters long; the maximum is "
+                              f"{MAX_FILTER_LENGTH:,}")
+        return parse_filter_json(text.encode(), crs)
     if lang not in TEXT_LANGS:
         raise FilterError(f"filter-lang {quoted(lang or '')} is not supported: use cql2-text "
                           "(or POST a cql2-json body)")
@@ -98,7 +106,7 @@ def parse_filter(text: str, lang: str | None, crs: str | None) -> RequestFilter:
         raise FilterError(f"filter nests brackets {depth} deep; the maximum is "
                           f"{MAX_FILTER_DEPTH}")
     try:
-        node = parse_cql2_text(text)
+        node = cql2_like(parse_cql2_text(text))
     except Exception as exc:  # lark raises many kinds; all mean "not CQL2 text"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise FilterError(f"filter is not valid CQL2 text: {first[:200]}") from None
@@ -125,7 +133,7 @@ def parse_filter_json(body: bytes, crs: str | None) -> RequestFilter:
         raise FilterError(f"the CQL2 JSON filter nests {depth} deep; the maximum is "
                           f"{2 * MAX_FILTER_DEPTH + 4} (objects and arrays)")
     try:
-        node = parse_cql2_json(doc)
+        node = cql2_like(parse_cql2_json(cql2_json_as_pygeofilter_reads_it(doc)))
     except Exception as exc:  # pygeofilter raises many kinds; all mean "not CQL2 JSON"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise FilterError(f"the body is not a valid CQL2 JSON filter: {first[:200]}") from None
@@ -165,3 +173,48 @@ def bracket_depth(text: str) -> int:
         elif not quoted and ch == ")":
             depth -= 1
     return deepest
+
+
+def cql2_like(node: Any) -> Any:
+    """``node`` with every LIKE spelled as CQL2 says: ``%`` any, ``_`` one, backslash escapes.
+
+    pygeofilter 0.4 gives LIKE a ``.`` single-character wildcard (its ECQL heritage), so
+    ``'W_ning%'`` matched only a literal underscore and ``'W.ning%'`` matched "Woning".
+    """
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Like):
+            current.wildcard, current.singlechar, current.escapechar = "%", "_", "\\"
+        elif isinstance(current, ast.And | ast.Or):
+            stack += [current.lhs, current.rhs]
+        elif isinstance(current, ast.Not):
+            stack.append(current.sub_node)
+    return node
+
+
+def cql2_json_as_pygeofilter_reads_it(doc: Any) -> Any:
+    """A CQL2 1.0 JSON document in the shapes pygeofilter 0.4's parser expects.
+
+    Two differences give silently wrong answers, not errors: ``between`` takes
+    ``[value, low, high]`` in CQL2 1.0 (pygeofilter reads ``[value, [low, high]]``), and a
+    ``bbox`` ``[minx, miny, maxx, maxy]`` becomes an envelope whose fields are
+    ``x1, x2, y1, y2``, i.e. another box. Rewritten iteratively (any depth).
+    """
+    root = {"": doc}
+    stack: list[Any] = [root]
+    while stack:
+        current = stack.pop()
+        for value in list(current.values() if isinstance(current, dict) else current):
+            if isinstance(value, dict):
+                if value.get("op") == "between" and isinstance(value.get("args"), list) \
+                        and len(value["args"]) == 3:
+                    value["args"] = [value["args"][0], value["args"][1:]]
+                box = value.get("bbox")
+                if isinstance(box, list) and len(box) in (4, 6):
+                    low, high = (box[:2], box[3:5]) if len(box) == 6 else (box[:2], box[2:])
+                    value["bbox"] = [low[0], high[0], low[1], high[1]]
+                stack.append(value)
+            elif isinstance(value, list):
+                stack.append(value)
+    return root[""]
