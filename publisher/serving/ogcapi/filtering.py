@@ -17,11 +17,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from pygeofilter import ast
 from pygeofilter.parsers.cql2_json import parse as parse_cql2_json
 from pygeofilter.parsers.cql2_text import parse as parse_cql2_text
 
 from publisher.serving.filters.compiler import GeometryLiteral
+from publisher.serving.filters.parsed import sql_like
 from publisher.serving.filters.size import FilterTooComplex, check_size
 from publisher.serving.ogcapi.crs import CRS84, SUPPORTED_CRS
 from publisher.serving.ogcapi.limits import (
@@ -106,7 +106,7 @@ def parse_filter(text: str, lang: str | None, crs: str | None) -> RequestFilter:
         raise FilterError(f"filter nests brackets {depth} deep; the maximum is "
                           f"{MAX_FILTER_DEPTH}")
     try:
-        node = cql2_like(parse_cql2_text(text))
+        node = sql_like(parse_cql2_text(text))
     except Exception as exc:  # lark raises many kinds; all mean "not CQL2 text"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise FilterError(f"filter is not valid CQL2 text: {first[:200]}") from None
@@ -133,7 +133,7 @@ def parse_filter_json(body: bytes, crs: str | None) -> RequestFilter:
         raise FilterError(f"the CQL2 JSON filter nests {depth} deep; the maximum is "
                           f"{2 * MAX_FILTER_DEPTH + 4} (objects and arrays)")
     try:
-        node = cql2_like(parse_cql2_json(cql2_json_as_pygeofilter_reads_it(doc)))
+        node = sql_like(parse_cql2_json(cql2_json_as_pygeofilter_reads_it(doc)))
     except Exception as exc:  # pygeofilter raises many kinds; all mean "not CQL2 JSON"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise FilterError(f"the body is not a valid CQL2 JSON filter: {first[:200]}") from None
@@ -173,24 +173,6 @@ def bracket_depth(text: str) -> int:
         elif not quoted and ch == ")":
             depth -= 1
     return deepest
-
-
-def cql2_like(node: Any) -> Any:
-    """``node`` with every LIKE spelled as CQL2 says: ``%`` any, ``_`` one, backslash escapes.
-
-    pygeofilter 0.4 gives LIKE a ``.`` single-character wildcard (its ECQL heritage), so
-    ``'W_ning%'`` matched only a literal underscore and ``'W.ning%'`` matched "Woning".
-    """
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, ast.Like):
-            current.wildcard, current.singlechar, current.escapechar = "%", "_", "\\"
-        elif isinstance(current, ast.And | ast.Or):
-            stack += [current.lhs, current.rhs]
-        elif isinstance(current, ast.Not):
-            stack.append(current.sub_node)
-    return node
 
 
 def cql2_json_as_pygeofilter_reads_it(doc: Any) -> Any:

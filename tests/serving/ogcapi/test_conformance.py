@@ -101,7 +101,8 @@ def test_nothing_of_part_4_part_5_or_an_unproven_cql2_class_is_declared(ogc):
     assert not [u for u in declared if re.search(r"/ogcapi-features-[4-9]/", u)]
     assert not [u for u in declared if "create-replace-delete" in u or "schemas" in u]
     assert not {f"{CQL2}{c}" for c in (
-        "case-insensitive-comparison", "accent-insensitive-comparison", "basic-spatial-functions-plus", "spatial-functions",
+        "case-insensitive-comparison", "accent-insensitive-comparison",
+        "basic-spatial-functions-plus", "spatial-functions",
         "temporal-functions", "array-functions", "property-property", "functions",
         "arithmetic")} & set(declared)
 

@@ -209,3 +209,10 @@ def test_a_point_on_the_box_edge_is_in_the_bbox_but_not_within_it(client, poi_db
                      f"<gml:exterior><gml:LinearRing><gml:posList>{ring}</gml:posList>"
                      "</gml:LinearRing></gml:exterior></gml:Polygon></fes:Within></fes:Filter>")
     assert matched(client, FILTER=within_filter) == within
+
+
+def test_cql_filter_like_uses_sql_wildcards_as_geoserver_does(client, poi_db):
+    """ECQL's LIKE: ``%`` any text, ``_`` one character (pygeofilter's parser says ``.``)."""
+    expected = sql_count(poi_db, "GEMEENTE GLOB 'G?nt*'")
+    assert matched(client, CQL_FILTER="GEMEENTE LIKE 'G_nt%'") == expected > 0
+    assert matched(client, CQL_FILTER="GEMEENTE LIKE 'G.nt%'") == 0

@@ -27,6 +27,7 @@ from shapely.geometry import shape
 
 from publisher.serving.crs import Crs, CrsError, covers_data_area, geometry_to_native, parse_crs
 from publisher.serving.filters.compiler import RESOURCE_ID, GeometryLiteral
+from publisher.serving.filters.parsed import sql_like
 from publisher.serving.wfs.errors import (
     InvalidParameterValue,
     OperationNotSupported,
@@ -287,7 +288,7 @@ def parse_cql(text: str) -> ast.Node:
         raise InvalidParameterValue(f"CQL_FILTER longer than {MAX_CQL_CHARS} characters",
                                     "CQL_FILTER")
     try:
-        return parse_ecql(text)
+        return sql_like(parse_ecql(text))
     except RecursionError as exc:
         raise InvalidParameterValue("CQL_FILTER nested too deeply", "CQL_FILTER") from exc
     except Exception as exc:  # lark raises a family of its own errors
