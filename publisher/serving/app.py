@@ -121,7 +121,7 @@ def _warm_address_index(reader: PublicationReader) -> None:
     try:
         pub = reader.current("poi")
         if pub is not None:
-            index_for(pub.run_id, pub.connect())
+            index_for(pub)
     except Exception as exc:  # a warm-up must never take the worker down
         LOGGER.warning("address index warm-up failed: %s", exc)
 

@@ -15,10 +15,11 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from publisher.identifiers import CAPAKEY_FORMAT, InvalidCapakey, validate_capakey
 from publisher.serving.lookup.address import Address, index_for, parse
 from publisher.serving.lookup.errors import Problem, bad_parameter, no_publication
+from publisher.serving.lookup.reading import connect
 from publisher.serving.publications import Publication
-from publisher.identifiers import CAPAKEY_FORMAT, InvalidCapakey, validate_capakey
 
 #: The three public facts, in the order every answer lists them.
 PRODUCTS = ("Conformiteitsattest", "VlaamseInventarisOngeschikteOnbewoonbareWoningen",
@@ -93,7 +94,7 @@ def check_address(value: str) -> str:
 
 
 def _rows_by_capakey(pub: Publication, capakey: str) -> list[tuple]:
-    return pub.connect().execute(
+    return connect(pub).execute(
         f"SELECT {_COLUMNS} FROM poi_parcel k JOIN poi p ON p.\"POID\" = k.\"POID\" "
         "WHERE k.\"CAPAKEY\" = ?", (capakey,)).fetchall()
 
@@ -103,7 +104,7 @@ def _rows_by_fid(pub: Publication, addresses: list[Address]) -> list[tuple]:
     if not fids:
         return []
     marks = ", ".join("?" * len(fids))
-    return pub.connect().execute(
+    return connect(pub).execute(
         f"SELECT {_COLUMNS} FROM poi p WHERE p.fid IN ({marks})", fids).fetchall()
 
 
@@ -174,7 +175,7 @@ def lookup(pub: Publication | None, params: Sequence[tuple[str, str]],
     if name == "capakey":
         rows = _rows_by_capakey(pub, value)
     else:
-        index = index_for(pub.run_id, pub.connect())
+        index = index_for(pub)
         if name == "adresid":
             addresses = index.by_adresid(value)
         else:

@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from publisher.serving.lookup.address import index_for
 from publisher.serving.lookup.errors import Problem, bad_parameter, no_publication
+from publisher.serving.lookup.reading import connect
 from publisher.serving.lookup.routes import unavailable
 from publisher.serving.lookup.web import json_response, problem_response, public_base
 from publisher.serving.publications import PublicationReader
@@ -71,11 +72,11 @@ def routes(reader: PublicationReader, max_points: int = MAX_POINTS) -> list[Base
             if pub is None:
                 raise no_publication()
             if bbox is None:
-                body = cache.get(pub, f"points:{product}",
-                                 lambda: mapdata.points(pub.connect(), product, None))
+                body = cache.value(pub, f"points:{product}",
+                                   lambda: mapdata.whole_product(pub, product))
                 return _bytes_response(request, body, pub.run_id)
             return _bytes_response(request, mapdata.Body.of(
-                mapdata.points(pub.connect(), product, bbox)), pub.run_id)
+                mapdata.points(connect(pub), product, bbox)), pub.run_id)
         except Problem as problem:
             return problem_response(problem, request)
         except sqlite3.DatabaseError:
@@ -94,7 +95,7 @@ def routes(reader: PublicationReader, max_points: int = MAX_POINTS) -> list[Base
             if pub is None:
                 raise no_publication()
             cols = cache.value(pub, f"columns:{product}",
-                               lambda: mapdata.columns(pub.connect(), product))
+                               lambda: mapdata.columns(pub, product))
             body = mapdata.Body.of(mapdata.clusters(cols, bbox, zoom))
             return _bytes_response(request, body, pub.run_id)
         except Problem as problem:
@@ -108,7 +109,7 @@ def routes(reader: PublicationReader, max_points: int = MAX_POINTS) -> list[Base
             return json_response({"type": "FeatureCollection", "features": []},
                                  media_type="application/geo+json")
         try:
-            body = cache.get(pub, "outlines", lambda: mapdata.outlines(pub.connect()))
+            body = cache.get(pub, "outlines", lambda: mapdata.outlines(connect(pub)))
         except (sqlite3.DatabaseError, ValueError):
             return problem_response(unavailable(), request)
         return _bytes_response(request, body, pub.run_id)
@@ -125,7 +126,7 @@ def routes(reader: PublicationReader, max_points: int = MAX_POINTS) -> list[Base
             pub = reader.current("poi")
             if pub is None:
                 raise no_publication()
-            index = index_for(pub.run_id, pub.connect())
+            index = index_for(pub)
             found = index.suggest(text, int(limit_text))
         except Problem as problem:
             return problem_response(problem, request)
