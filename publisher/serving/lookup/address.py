@@ -40,7 +40,9 @@ _ADDRESS = re.compile(
 _POSTCODE = re.compile(r"(?<![0-9])([1-9][0-9]{3})(?![0-9])")
 
 
-@lru_cache(maxsize=1 << 17)  # street and place names repeat: fold each once per process
+#: Bounded small: the index folds each distinct text once anyway, and what citizens type
+#: (up to 200 characters, one request per keystroke) must not pile up in every worker.
+@lru_cache(maxsize=1 << 12)
 def fold(text: str | None) -> str:
     """Lower case, no accents, single spaces: ``"Sint-Raphaël"`` → ``"sint-raphael"``."""
     if not text:
@@ -50,7 +52,7 @@ def fold(text: str | None) -> str:
     return " ".join(bare.lower().split())
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 12)
 def key(text: str | None) -> str:
     """Letters and digits only, folded: what two spellings of one name have in common."""
     return re.sub(r"[^a-z0-9]", "", fold(text))
