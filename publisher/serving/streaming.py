@@ -21,9 +21,11 @@ import anyio.to_thread
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from publisher.serving.edge import RETRY_BUSY_SECONDS
+
 LOGGER = logging.getLogger(__name__)
-#: Seconds a client refused by the cap is asked to wait.
-RETRY_AFTER_SECONDS = 5
+#: Seconds a client refused by the cap is asked to wait (the one value: :mod:`.edge`).
+RETRY_AFTER_SECONDS = RETRY_BUSY_SECONDS
 
 
 class StreamGate:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -43,6 +44,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from publisher.downloads.catalog import CATALOG_PATH
+from publisher.serving import edge
 from publisher.serving.ogcapi.config import (
     CONFORMANCE_CLASSES,
     build_config,
@@ -73,8 +75,6 @@ CQL2_JSON_QUERY = ("application/query-cql-json", "application/json")
 #: Methods of items (a POST there is a query) and of every other resource.
 ITEMS_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
-#: RFC 9457 (7807) problem documents, as everywhere outside ``/ogc``.
-PROBLEM_JSON = "application/problem+json"
 #: Distinct origins an app without a fixed base URL keeps an API for (bounded: Host is input).
 MAX_ORIGINS = 8
 #: pygeoapi 0.21 caches the translated configuration that HTML templates see per locale for
@@ -96,10 +96,16 @@ _STATIC = Path(pygeoapi.__file__).parent / "static"
 ApiFunction = Callable[..., tuple[dict[str, str], int, Any]]
 
 
-def problem(status: int, code: str, description: str) -> JSONResponse:
-    """An error in pygeoapi's JSON shape (``code``/``type``/``description``)."""
-    return JSONResponse({"code": code, "type": code, "description": description},
-                        status_code=status)
+def problem(status: int, code: str, description: str, instance: str = PREFIX,
+            headers: dict[str, str] | None = None) -> Response:
+    """An OGC API error: problem JSON with the ``code``/``description`` OGC clients read."""
+    return edge.problem(status, _kebab(code), HTTPStatus(status).phrase, description,
+                        instance[:200], ogc_code=code, headers=headers)
+
+
+def _kebab(code: str) -> str:
+    """``InvalidParameterValue`` → ``invalid-parameter-value`` (the problem ``type`` URN)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", code).lower()
 
 
 class OgcApi:
@@ -115,7 +121,7 @@ class OgcApi:
 
     def api_for(self, request: Request) -> API:
         """The pygeoapi API whose links start with this request's public URL."""
-        root = self.base_url or f"{request.url.scheme}://{request.url.netloc}"
+        root = self.base_url or edge.public_base(request)
         server_url = root + PREFIX
         api = self._apis.get(server_url)
         if api is None:
@@ -335,11 +341,8 @@ def _read_only(request: Request, allowed: tuple[str, ...], *, items: bool) -> Re
     headers = {"Allow": ", ".join(allowed)}
     if items:
         headers["Accept-Post"] = ", ".join(CQL2_JSON_QUERY)
-    return JSONResponse({"type": "urn:vlok:problem:read-only", "title": "Method Not Allowed",
-                         "status": HTTPStatus.METHOD_NOT_ALLOWED, "detail": detail,
-                         "instance": request.url.path[:200],
-                         "code": "OperationNotSupported", "description": detail},
-                        status_code=HTTPStatus.METHOD_NOT_ALLOWED, media_type=PROBLEM_JSON,
+    return edge.problem(HTTPStatus.METHOD_NOT_ALLOWED, "read-only", "Method Not Allowed", detail,
+                        request.url.path[:200], ogc_code="OperationNotSupported",
                         headers=headers)
 
 
@@ -421,5 +424,5 @@ def _to_response(headers: dict[str, str], status: int, content: Any) -> Response
         response = Response(content, status_code=status)
     response.headers.update(headers)
     if status == HTTPStatus.SERVICE_UNAVAILABLE:  # unreadable or busy publication: say when
-        response.headers.setdefault("Retry-After", "30")
+        response.headers.setdefault("Retry-After", str(edge.RETRY_AFTER_SECONDS))
     return response

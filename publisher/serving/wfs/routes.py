@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response as HTTPResponse
 from starlette.routing import BaseRoute, Route
 
+from publisher.serving import edge
 from publisher.serving.crs import CrsError
 from publisher.serving.filters.compiler import FilterError
 from publisher.serving.publications import PublicationReader
@@ -39,12 +40,8 @@ EXCEPTION_MEDIA_TYPE = "application/xml; charset=utf-8"
 
 
 def service_url(request: Request) -> str:
-    """Absolute URL of this endpoint as the client reached it (proxy headers honoured)."""
-    proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip()
-    host = request.headers.get("x-forwarded-host", "").split(",")[0].strip()
-    scheme = proto or request.url.scheme
-    netloc = host or request.headers.get("host") or request.url.netloc
-    return f"{scheme}://{netloc}{request.scope.get('root_path', '')}{request.url.path}"
+    """Absolute URL of this endpoint as the client reached it (:func:`edge.public_base`)."""
+    return f"{edge.public_base(request)}{request.url.path}"
 
 
 async def _body(request: Request) -> bytes:
@@ -81,7 +78,7 @@ async def _kvp(request: Request) -> dict[str, str]:
 class TooManyStreams(ServiceUnavailable):
     """The worker already streams its most responses: retry in a few seconds."""
 
-    headers = {"Retry-After": "5"}  # noqa: RUF012 (read-only)
+    headers = {"Retry-After": str(edge.RETRY_BUSY_SECONDS)}  # noqa: RUF012 (read-only)
 
 
 async def _send(response: Response, gate: StreamGate) -> HTTPResponse:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 
+from publisher.serving import edge
+
 #: Features per page when the client gives no COUNT, and the cap on COUNT. Advertised as
 #: ``CountDefault`` like the GeoServer service we replace, so QGIS/GDAL page by it.
 COUNT_DEFAULT = 10_000
-#: Decimals written for projected (metre) and geographic (degree) coordinates.
-DECIMALS_METRE = 2
-DECIMALS_DEGREE = 8
 #: Versions we answer; 2.0.2 only clarified 2.0.0, so clients asking for it are served too.
 VERSIONS = ("2.0.0", "2.0.2")
 #: Longest filter (characters) we parse: a WFS filter is a query, not a data upload.
@@ -37,23 +36,13 @@ MAX_URL_BYTES = 16 * 1024
 MAX_START_INDEX = 2**31 - 1
 #: Longest text echoed from a request into an ExceptionReport (message, locator).
 MAX_ECHO_CHARS = 500
-#: Where published data can lie, as CRS84 lon/lat (Belgium, with a margin). A BBOX that
-#: contains it selects everything without a spatial test; filter areas are clipped to it
-#: (widened by CLIP_MARGIN_DEGREES) before transforming, so their cost stays bounded.
-DATA_AREA_CRS84 = (2.0, 49.0, 7.0, 52.0)
-#: Margin (degrees, ~550 km) around DATA_AREA_CRS84 kept when clipping filter geometries:
-#: DWithin/Beyond distances up to that margin stay exact.
-CLIP_MARGIN_DEGREES = 5.0
-#: Most vertices added when densifying a filter geometry before transforming it to Lambert 72
-#: (edges curve there). 1,000 per 5° edge is ~0.005° apart: a few mm of sagitta.
-MAX_DENSIFY_POINTS = 4_000
 #: Seconds a GetFeature may spend before its first byte (parsing, the exact count, the first
 #: page's query) before it is abandoned with 503 + Retry-After instead of holding a worker.
 #: Once streaming has started the status is sent, so the budget covers that part only.
 #: Environment variable VLOK_WFS_TIME_BUDGET overrides it.
 TIME_BUDGET_SECONDS = float(os.environ.get("VLOK_WFS_TIME_BUDGET", "30"))
 #: Retry-After (seconds) sent with a 503: long enough for a publication switch or a burst.
-RETRY_AFTER_SECONDS = 30
+RETRY_AFTER_SECONDS = edge.RETRY_AFTER_SECONDS  # the one value of every surface
 SERVICE_TITLE = "Woningkwaliteit Vlaanderen (VLOK): publieke feiten"
 SERVICE_ABSTRACT = (
     "Points of interest for the public housing-quality facts of Flanders (conformity "
