@@ -111,6 +111,7 @@ def create_app(publication_dir: Path | str | None = None, *,
     app.add_middleware(metrics.MetricsMiddleware)
     app.state.reader = reader
     app.state.ogc = ogc
+    app.state.base_url = base_url  # every surface's links (serving.edge.public_base)
     return app
 
 
