@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from publisher.serving.lookup import shared
-from publisher.serving.lookup.reading import give_back_memory, scan
+from publisher.serving.lookup.reading import scan
 from publisher.serving.publications import Publication
 
 #: How a box number is introduced after the house number ("12 bus 3", "12/3", "12 bte 3").
@@ -483,5 +483,4 @@ def index_for(pub: Publication) -> AddressIndex:
                     shared.source_of(pub), pub.run_id, "address-index",
                     lambda: AddressIndex.from_publication(pub).parts()))
                 _CACHE[pub.run_id] = index
-                give_back_memory()
     return index

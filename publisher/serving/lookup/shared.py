@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from publisher.serving.lookup.reading import give_back_memory
 from publisher.serving.publications import Publication
 
 LOGGER = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ def mapped(source: str, run_id: str, kind: str, build: Callable[[], Parts]) -> P
             LOGGER.warning("index %s not shared (%s): kept in memory", final, exc)
             return arrays, values
         del arrays, values
+        give_back_memory()  # the build's scratch, now that the arrays are on disk
         _prune(root, family, keep=final)
         return _load(final)
     finally:
