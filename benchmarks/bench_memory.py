@@ -11,7 +11,10 @@ a few threads on fresh connections (so both workers answer):
   address suggestions;
 * OGC API: landing page, OpenAPI document, items pages of 1000 (plain, offset, bbox, crs);
 * WFS: GetCapabilities, GetFeature COUNT=1000 in GML and GeoJSON, a BBOX page in EPSG:4326;
-* ``/downloads`` (503 on a database publication, which has no files).
+* ``/downloads`` (on a database publication: the files of setting ``files_dir``).
+
+The server gets a fresh ``VLOK_INDEX_DIR``, so the one build of the shared lookup and map
+indexes (by the first worker that needs them) is part of every run.
 
 Then prints one JSON document with ``VmHWM`` (peak) and ``VmRSS`` of the master and of each
 gunicorn child (from ``/proc/<pid>/status``; ``Pss`` from ``smaps_rollup``: shared pages split),
@@ -30,6 +33,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -133,9 +137,11 @@ def wait_ready(client: httpx.Client, proc: subprocess.Popen[bytes], workers: int
     started = time.monotonic()
     while True:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {log.read_text(errors='replace')[-1500:]}")
+            raise RuntimeError(f"server exited, see {log}: "
+                               f"{log.read_text(errors='replace')[-1500:]}")
         if time.monotonic() - started > 180:
-            raise RuntimeError(f"server not ready: {log.read_text(errors='replace')[-1500:]}")
+            raise RuntimeError(f"server not ready, see {log}: "
+                               f"{log.read_text(errors='replace')[-1500:]}")
         with contextlib.suppress(httpx.HTTPError):
             if client.get("/health", timeout=10).status_code == 200 and \
                     len(children(proc.pid)) >= workers:
@@ -218,11 +224,14 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}"
     log = Path(tempfile.mkstemp(prefix="bench-memory-", suffix=".log")[1])
     exe = Path(sys.executable).with_name("vlok-publisher")
+    # a fresh directory for the shared indexes: every run includes their one build
+    indexes = tempfile.mkdtemp(prefix="bench-memory-indexes-")
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [str(exe), "serve", "--publication", args.publication, "--port", str(port),
              "--workers", str(args.workers)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True)
+            stdin=subprocess.DEVNULL, start_new_session=True,
+            env={**os.environ, "VLOK_INDEX_DIR": indexes})
     result: dict[str, Any] = {"benchmark": "bench_memory", "publication": args.publication,
                               "workers": args.workers}
     try:
@@ -251,6 +260,8 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        shutil.rmtree(indexes, ignore_errors=True)
+    log.unlink()  # kept (its path in the error) only when the server did not come up
     print(json.dumps(result, indent=2))
     print_table(result)
     return 0
