@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 import threading
 import time
@@ -35,6 +36,17 @@ LOGGER = logging.getLogger(__name__)
 DEFAULT_TTL = 1.0
 #: Schema of the PostGIS pointer table (see :mod:`publisher.publication.postgis`).
 META_SCHEMA = "vlok_publication"
+
+
+#: What a run id looks like (``20261206T202444401033Z``): anything else is never a file name.
+RUN_ID = re.compile(r"^[0-9]{8}T[0-9]{6,12}Z$")
+#: Pinned (older or newer than current) publications a reader keeps open metadata for.
+PINNED_KEPT = 8
+
+
+def _as_of_of(file_name: str, dataset: str) -> date:
+    """The as-of date in ``<dataset>-<YYYY-MM-DD>-<run id>.gpkg``."""
+    return date.fromisoformat(file_name[len(dataset) + 1:len(dataset) + 11])
 
 
 class PublicationUnreadable(OSError):
@@ -129,7 +141,7 @@ class Publication:
             db = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True,
                                  check_same_thread=False)
             db.execute("PRAGMA query_only = ON")
-            db.execute("PRAGMA cache_size = -65536")
+            db.execute("PRAGMA cache_size = -2048")  # small queries only: 2 MB, not 64 MB
             self._local.db = db
         return db
 
@@ -144,6 +156,7 @@ class PublicationReader:
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._current: dict[str, Publication] = {}
+        self._pinned: dict[tuple[str, str], Publication] = {}
 
     def current(self, dataset: str = "poi") -> Publication | None:
         """The publication serving ``dataset`` now, or None before the first publish."""
@@ -158,6 +171,39 @@ class PublicationReader:
                 if stamp != self._stamp:
                     self._reload(pointer, stamp)
         return self._current.get(dataset)
+
+    def pinned(self, dataset: str, run_id: str) -> Publication | None:
+        """The publication ``run_id`` of ``dataset`` while it is still kept, else None.
+
+        What a paged harvest's ``next`` link names, so every page comes from the publication
+        the first page came from, even across a switch and on another serve node.
+        """
+        now = self.current(dataset)
+        if now is not None and now.run_id == run_id:
+            return now
+        if not RUN_ID.match(run_id):
+            return None
+        with self._lock:
+            pub = self._pinned.get((dataset, run_id))
+            if pub is None:
+                found = sorted((self.root / "publications").glob(f"{dataset}-*-{run_id}.gpkg"))
+                if not found:
+                    return None
+                pub = Publication(dataset, found[0], _as_of_of(found[0].name, dataset),
+                                  run_id)
+                try:
+                    with sqlite3.connect(f"file:{pub.path}?mode=ro", uri=True) as db:
+                        pub.meta = {k: json.loads(v) for k, v in
+                                    db.execute("SELECT key, value FROM publication_meta")}
+                except sqlite3.Error:  # pruned meanwhile, or not a publication
+                    return None
+                self._pinned[(dataset, run_id)] = pub
+                while len(self._pinned) > PINNED_KEPT:
+                    self._pinned.pop(next(iter(self._pinned)))
+            if not pub.path or not pub.path.exists():  # pruned since: the harvest restarts
+                self._pinned.pop((dataset, run_id), None)
+                return None
+            return pub
 
     def _reload(self, pointer: Path, stamp: tuple[int, int]) -> None:
         entries = json.loads(pointer.read_text(encoding="utf-8"))
@@ -347,8 +393,12 @@ class PgDatabase:
 
 
 #: The first statement of every checkout: per-transaction settings only (``SET LOCAL``).
+#: No parallel workers: a serving query is one indexed page or count, for which starting
+#: workers costs more (tens of ms, and more processes) than it saves; the cores serve other
+#: requests meanwhile.
 _BEGIN = ("SELECT set_config('statement_timeout', %s, true), "
-          "set_config('idle_in_transaction_session_timeout', %s, true)")
+          "set_config('idle_in_transaction_session_timeout', %s, true), "
+          "set_config('max_parallel_workers_per_gather', '0', true)")
 _BEGIN_WITH_PATH = (f"{_BEGIN}, set_config('search_path', quote_ident(%s) || ', public', true)")
 
 
@@ -386,6 +436,7 @@ class PostGISReader:
         self._lock = threading.Lock()
         self._checked = -float("inf")
         self._current: dict[str, Publication] = {}
+        self._pinned: dict[tuple[str, str], Publication] = {}
 
     def describe(self) -> str:
         """Where the publications are read (no password)."""
@@ -413,6 +464,45 @@ class PostGISReader:
     def pool_status(self) -> dict[str, Any]:
         """The pool's use (see :meth:`PgDatabase.pool_status`)."""
         return self.database.pool_status()
+
+    def pinned(self, dataset: str, run_id: str) -> Publication | None:
+        """The publication ``run_id`` of ``dataset`` while its schema is kept, else None.
+
+        See :meth:`PublicationReader.pinned`. Raises :class:`PublicationUnreadable` when the
+        database cannot be read.
+        """
+        import psycopg
+
+        now = self.current(dataset)
+        if now is not None and now.run_id == run_id:
+            return now
+        if not RUN_ID.match(run_id):
+            return None
+        with self._lock:
+            pub = self._pinned.get((dataset, run_id))
+        schema = f"pub_{dataset}_{run_id.lower()}"
+        try:
+            with self.database.connection() as conn:
+                meta_table = conn.execute("SELECT to_regclass(%s)",
+                                          [f'"{schema}".publication_meta']).fetchone()[0]
+                if meta_table is None:  # pruned: the harvest restarts
+                    conn.rollback()
+                    return None
+                if pub is None:
+                    meta = {k: json.loads(v) for k, v in conn.execute(
+                        f'SELECT key, value FROM "{schema}".publication_meta')}
+                    pub = Publication(dataset, None, date.fromisoformat(meta["as_of"]),
+                                      run_id, meta, backend="postgis", schema=schema,
+                                      database=self.database)
+                conn.rollback()
+        except psycopg.Error as exc:
+            raise PublicationUnreadable(f"publication database unreadable: "
+                                        f"{type(exc).__name__}") from exc
+        with self._lock:
+            self._pinned[(dataset, run_id)] = pub
+            while len(self._pinned) > PINNED_KEPT:
+                self._pinned.pop(next(iter(self._pinned)))
+        return pub
 
     def _reload(self) -> None:
         import psycopg

@@ -55,6 +55,11 @@ class RequestFilter:
 
 
 current_filter: ContextVar[RequestFilter | None] = ContextVar("vlok_cql2_filter", default=None)
+#: The run id of the publication an items request reads: the one its ``publication``
+#: parameter (a paging link) names, else the current one, so the links name what was read.
+pinned_run: ContextVar[str | None] = ContextVar("vlok_pinned_run", default=None)
+#: The items parameter naming that publication (added to ``next``/``prev`` links).
+PUBLICATION_PARAM = "publication"
 
 
 def request_filter(params: Mapping[str, str], body: bytes | None = None) -> RequestFilter:

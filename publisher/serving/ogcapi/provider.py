@@ -61,7 +61,7 @@ from publisher.serving.filters.compiler import (
 from publisher.serving.filters.dialect import Dialect
 from publisher.serving.ogcapi import features
 from publisher.serving.ogcapi.crs import CRS84
-from publisher.serving.ogcapi.filtering import current_filter
+from publisher.serving.ogcapi.filtering import current_filter, pinned_run
 from publisher.serving.ogcapi.limits import quoted
 from publisher.serving.publications import (
     PostGISReader,
@@ -255,8 +255,11 @@ class GeoPackagePublicationProvider(BaseProvider):
     # -- helpers ----------------------------------------------------------------------------
 
     def _publication(self) -> Publication:
+        """The publication the request reads: the one its paging link names, else current."""
+        run = pinned_run.get()
         try:
-            pub = self.reader.current(self.dataset)
+            pub = (self.reader.pinned(self.dataset, run) if run
+                   else self.reader.current(self.dataset))
         except PublicationUnreadable as exc:
             raise PublicationUnavailable(user_msg="the publication cannot be read now; "
                                                   "retry later") from exc

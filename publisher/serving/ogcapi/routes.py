@@ -53,11 +53,19 @@ from publisher.serving.ogcapi.config import (
 )
 from publisher.serving.ogcapi.filtering import (
     OWN_PARAMS,
+    PUBLICATION_PARAM,
     FilterError,
     current_filter,
+    pinned_run,
     request_filter,
 )
-from publisher.serving.ogcapi.limits import MAX_FILTER_JSON_BYTES, items_parameter_problem
+from publisher.serving.ogcapi.limits import (
+    MAX_FILTER_JSON_BYTES,
+    items_parameter_problem,
+    quoted,
+)
+from publisher.serving.ogcapi.provider import reader_for
+from publisher.serving.publications import PublicationUnreadable
 
 LOGGER = logging.getLogger(__name__)
 
@@ -193,12 +201,21 @@ class OgcApi:
             receive = _empty_body  # pygeoapi sees no body: the filter is parsed here
             if _is_geojson(body):  # a feature to create, not a filter: Part 4 is not served
                 return _read_only(request, ITEMS_METHODS, items=True)
-        if items and (body or any(k in q for k in OWN_PARAMS)):
+        run_token = None
+        if items:
+            run = await anyio.to_thread.run_sync(self._run_to_read, api, args[0], q)
+            if isinstance(run, Response):
+                return run
+            run_token = pinned_run.set(run)
+        if items and (body or any(k in q for k in (*OWN_PARAMS, PUBLICATION_PARAM))):
             try:
                 parsed = request_filter(q, body)
             except FilterError as exc:
+                if run_token is not None:
+                    pinned_run.reset(run_token)
                 return problem(HTTPStatus.BAD_REQUEST, "InvalidParameterValue", str(exc))
-            kept = [(k, v) for k, v in q.multi_items() if k not in OWN_PARAMS]
+            kept = [(k, v) for k, v in q.multi_items()
+                    if k not in OWN_PARAMS and k != PUBLICATION_PARAM]
             scope = {**request.scope, "query_string": urlencode(kept).encode()}
             token = current_filter.set(parsed)
         try:
@@ -216,9 +233,11 @@ class OgcApi:
         finally:
             if token is not None:
                 current_filter.reset(token)
+            if run_token is not None:
+                pinned_run.reset(run_token)
         if items and status == HTTPStatus.OK and "json" in headers.get("Content-Type", "") \
                 and "ld+json" not in headers.get("Content-Type", ""):
-            content = self._fix_paging_links(api, request, args[0], content)
+            content = self._fix_paging_links(api, request, args[0], content, run)
         if status == HTTPStatus.OK and fn is core_api.landing_page \
                 and headers.get("Content-Type") == "application/json":
             content = _with_metadata_links(api, content)
@@ -230,11 +249,35 @@ class OgcApi:
             content = _queryables_schema(content)
         return _to_response(headers, status, content)
 
+    def _run_to_read(self, api: API, collection: str, q: Any) -> str | Response | None:
+        """The run id an items request reads (its ``publication`` or the current one).
+
+        A 410 problem when the named publication is no longer kept; None when the collection
+        is unknown or nothing is published (pygeoapi answers those).
+        """
+        resource = api.config["resources"].get(collection)
+        if resource is None:
+            return None
+        dataset = resource["providers"][0].get("options", {}).get("dataset", "poi")
+        reader = reader_for(self.publication_dir)
+        asked = (q.get(PUBLICATION_PARAM) or "").strip()
+        try:
+            pub = reader.pinned(dataset, asked) if asked else reader.current(dataset)
+        except PublicationUnreadable:
+            return None  # the provider answers the 503
+        if asked and pub is None:
+            return problem(HTTPStatus.GONE, "InvalidParameterValue",
+                           f"publication {quoted(asked)} is no longer served: start the "
+                           "harvest again from the first page (without publication)")
+        return pub.run_id if pub is not None else None
+
     def _fix_paging_links(self, api: API, request: Request, collection: str,
-                          content: str | bytes) -> str:
+                          content: str | bytes, run: str | None = None) -> str:
         """Rebuild the paging and format links with every parameter the client sent.
 
-        ``next``/``prev`` appear exactly when due; pygeoapi never saw ``filter``/``bbox``.
+        ``next``/``prev`` appear exactly when due and name the publication this page was
+        read from (``publication``), so a harvest reads one publication end to end;
+        pygeoapi never saw ``filter``/``bbox``.
         """
         doc = json.loads(content)
         params = list(request.query_params.multi_items())
@@ -257,7 +300,10 @@ class OgcApi:
             links.append(link)
 
         def href(new_offset: int) -> str:
-            kept = [(k, v) for k, v in params if k != "offset"] + [("offset", str(new_offset))]
+            kept = [(k, v) for k, v in params if k not in ("offset", PUBLICATION_PARAM)]
+            kept.append(("offset", str(new_offset)))
+            if run:
+                kept.append((PUBLICATION_PARAM, run))
             return f"{base}?{urlencode(kept)}"
 
         matched = doc.get("numberMatched")

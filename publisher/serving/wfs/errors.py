@@ -77,6 +77,13 @@ class NotFound(WFSError):
     status = 404
 
 
+class PublicationGone(WFSError):
+    """A paged harvest's publication (``PUBLICATION``) is no longer kept: start again."""
+
+    code = "InvalidParameterValue"
+    status = 410
+
+
 class ServiceUnavailable(WFSError):
     """No publication exists yet, or the request ran out of its time budget: retry later."""
 

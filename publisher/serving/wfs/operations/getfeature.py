@@ -17,12 +17,18 @@ from urllib.parse import urlencode
 
 from publisher.serving.backends import Failure, backend_for
 from publisher.serving.filters.compiler import compile_filter, order_by
-from publisher.serving.publications import PublicationReader, PublicationUnreadable
+from publisher.serving.publications import (
+    Publication,
+    PublicationReader,
+    PublicationUnreadable,
+)
 from publisher.serving.wfs.errors import (
     InvalidParameterValue,
     NotFound,
+    PublicationGone,
     ServiceUnavailable,
     TimeBudgetExceeded,
+    short,
 )
 from publisher.serving.wfs.featuretypes import filter_layer
 from publisher.serving.wfs.output import csv, geojson, gml
@@ -37,11 +43,39 @@ _RENDERERS: dict[str, tuple[str, Callable[[Page], Iterator[bytes]]]] = {
 }
 
 
-def _link(req: GetFeature, service_url: str, start: int) -> str:
-    params = {k: v for k, v in req.kvp.items() if k != "MAXFEATURES"}
+#: Vendor parameter of ``next``/``previous`` links naming the publication of the first page.
+PUBLICATION = "PUBLICATION"
+
+
+def _link(req: GetFeature, service_url: str, start: int, run_id: str) -> str:
+    """A paging link that reads the same publication (see :func:`_publication`)."""
+    params = {k: v for k, v in req.kvp.items() if k not in ("MAXFEATURES", PUBLICATION)}
     params["STARTINDEX"] = str(start)
     params["COUNT"] = str(req.count)
+    params[PUBLICATION] = run_id
     return f"{service_url}?{urlencode(params)}"
+
+
+def _publication(req: GetFeature, reader: PublicationReader) -> Publication:
+    """The current publication, or the one a paging link names (``PUBLICATION``).
+
+    A harvest that pages by ``next`` links reads one publication from its first page to its
+    last, even when the daily switch happens in between or another serve node answers the
+    next page; once that publication is pruned the link answers 410 and the client starts
+    over (README "Paging across a publication switch").
+    """
+    ft = req.query.ft
+    pinned = req.kvp.get(PUBLICATION, "").strip()
+    try:
+        pub = reader.pinned(ft.dataset, pinned) if pinned else reader.current(ft.dataset)
+    except PublicationUnreadable as exc:
+        raise ServiceUnavailable(f"{ft.name} cannot be read now; retry later") from exc
+    if pub is None and pinned:
+        raise PublicationGone(f"publication {short(pinned)} of {ft.name} is no longer served; "
+                              "start the harvest again without PUBLICATION", PUBLICATION)
+    if pub is None:
+        raise ServiceUnavailable(f"{ft.name} has not been published yet")
+    return pub
 
 
 def _closing(body: Iterator[bytes], db: Any) -> Iterator[bytes]:
@@ -70,12 +104,7 @@ def get_feature(req: GetFeature, reader: PublicationReader, service_url: str,
         When SQLite refuses the filter (e.g. too many values).
     """
     ft = req.query.ft
-    try:
-        pub = reader.current(ft.dataset)  # resolved once: the whole response reads this one
-    except PublicationUnreadable as exc:
-        raise ServiceUnavailable(f"{ft.name} cannot be read now; retry later") from exc
-    if pub is None:
-        raise ServiceUnavailable(f"{ft.name} has not been published yet")
+    pub = _publication(req, reader)  # resolved once: the whole response reads this one
     backend = backend_for(pub)
     layer = filter_layer(ft)
     where = compile_filter(req.query.filter, layer, backend.dialect)
@@ -111,8 +140,8 @@ def get_feature(req: GetFeature, reader: PublicationReader, service_url: str,
         req=req, db=db, where=where, order=order_by(req.query.sort_by, layer, backend.dialect),
         backend=backend, layer=layer,
         matched=matched, returned=returned,
-        next_url=_link(req, service_url, start + count) if more else None,
-        previous_url=(_link(req, service_url, max(0, start - count))
+        next_url=_link(req, service_url, start + count, pub.run_id) if more else None,
+        previous_url=(_link(req, service_url, max(0, start - count), pub.run_id)
                       if not req.hits and start > 0 and count > 0 else None),
         service_url=service_url,
         timestamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
