@@ -58,3 +58,10 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
         elif name in values and field.type in (float, "float"):
             values[name] = float(values[name])  # type: ignore[arg-type]
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for ``postgresql://`` URLs; everything else as given."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url

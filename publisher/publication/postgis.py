@@ -71,6 +71,16 @@ def _value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
+def history_engine(url: str) -> Engine:
+    """A lazy engine on a PostGIS publication database, to read its run history (serving)."""
+    from sqlalchemy import create_engine
+
+    from publisher.config import normalise_url
+
+    return create_engine(normalise_url(url), pool_pre_ping=True,
+                         connect_args={"connect_timeout": 5})
+
+
 def changes_since(engine: Engine, since: date, dataset: str = "poi") -> list[dict[str, Any]]:
     """Published runs after ``since`` with their change sets (as ``DirectoryTarget`` gives)."""
     out = []

@@ -229,15 +229,14 @@ def _downloads(source: Path | str, database: bool) -> list[BaseRoute]:
     if not database:
         return download_routes(Path(source))
     from publisher.config import load_settings
-    from publisher.publication.postgis import changes_since
-    from publisher.store.db import open_engine
+    from publisher.publication.postgis import changes_since, history_engine
 
     class History:
         engine = None
 
         def changes_since(self, since, dataset="poi"):
             if self.engine is None:
-                self.engine = open_engine(str(source), check=False)
+                self.engine = history_engine(str(source))
             try:
                 return changes_since(self.engine, since, dataset)
             except Exception as exc:  # the database: 503 at the app boundary

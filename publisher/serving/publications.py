@@ -260,8 +260,7 @@ class PgDatabase:
                  idle_in_transaction_timeout_ms: int | None = None) -> None:
         from sqlalchemy import create_engine
 
-        from publisher.config import load_settings
-        from publisher.store.db import normalise_url
+        from publisher.config import load_settings, normalise_url
 
         settings = load_settings()
         self.url = normalise_url(url)

@@ -11,16 +11,13 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
+from publisher import config
 from publisher.errors import ConfigError, StoreUnavailable
 
 SUPPORTED = ("sqlite", "postgresql")
 
 
-def normalise_url(url: str) -> str:
-    """Use psycopg 3 for ``postgresql://`` URLs; everything else as given."""
-    if url.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
+normalise_url = config.normalise_url  # the one rule (publisher.config), used by every stage
 
 
 def open_engine(url: str, *, check: bool = True) -> Engine:
