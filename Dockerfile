@@ -7,6 +7,9 @@
 # is installed in place (editable) into /opt/venv.
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+# Build stage only (npm fetches the viewer's vendored JavaScript); the Debian release pins
+# the versions, an exact pin would break on every point release.
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs npm \
  && rm -rf /var/lib/apt/lists/*
@@ -27,9 +30,9 @@ COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app
 WORKDIR /app
 RUN mkdir -p /app/data && chown vlok:vlok /app/data
-USER vlok
+USER 10001
 VOLUME ["/app/data"]
 EXPOSE 5000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
-  CMD python -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:5000/health').status != 200)"
+  CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:5000/health').status != 200)"]
 CMD ["vlok-publisher", "serve", "--host", "0.0.0.0", "--port", "5000"]
