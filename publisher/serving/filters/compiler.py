@@ -116,6 +116,27 @@ class Layer:
     id_prefix: str = ""  # stripped from resource ids (``POI.`` of a ``gml:id``)
 
 
+def layer_from_mapping(mapping: Any, *, table: str, id_field: str,
+                       resolve: Callable[[str], str] | None = None,
+                       id_prefix: str = "") -> Layer:
+    """The :class:`Layer` of a published mapping (``publisher.mapping.Mapping``).
+
+    Without ``resolve`` a filter may name the mapping's fields and its geometry, as written.
+    """
+    fields = {f.name: f.type for f in mapping.fields}
+    geometry = mapping.geometry_name
+
+    def plain(name: str) -> str:
+        if name in fields or name == geometry:
+            return name
+        raise FilterError(f"unknown property {name!r}")
+
+    return Layer(fields=fields, table=table, id_field=id_field, geometry=geometry,
+                 is_point=mapping.geometry_type.lower() == "point",
+                 rtree=f"rtree_{table}_{geometry}", resolve=resolve or plain,
+                 id_prefix=id_prefix)
+
+
 @dataclass
 class Where:
     """A compiled filter: SQL condition, its parameters and the exact spatial tests."""

@@ -53,9 +53,9 @@ from publisher.serving.crs import CrsError, parse_crs
 from publisher.serving.filters.compiler import (
     FilterError,
     GeometryLiteral,
-    Layer,
     Where,
     compile_filter,
+    layer_from_mapping,
     order_by,
 )
 from publisher.serving.filters.dialect import Dialect
@@ -161,10 +161,8 @@ class GeoPackagePublicationProvider(BaseProvider):
         self.id_field = self.id_field or ("POID" if self.dataset == "poi" else "NISCODE")
         self.reader = reader_for(self.data)
         self._fields = self.get_fields()
-        self.layer = Layer(fields={f.name: f.type for f in self.mapping.fields}, table=self.table,
-                           id_field=self.id_field, geometry=self.geometry,
-                           is_point=self.mapping.geometry_type.lower() == "point",
-                           rtree=self.rtree, resolve=self._resolve)
+        self.layer = layer_from_mapping(self.mapping, table=self.table, id_field=self.id_field,
+                                        resolve=self._resolve)
 
     # -- metadata ---------------------------------------------------------------------------
 

@@ -17,22 +17,33 @@ from __future__ import annotations
 
 import gzip
 import json
-import sqlite3
 import struct
 import threading
 import zlib
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
+from functools import cache
 from typing import TypeVar
 
 import numpy as np
 import shapely
+from pygeofilter import ast
 from pyproj import Transformer
 
+from publisher.mapping import load_mapping
+from publisher.serving.backends import PublicationBackend, backend_for
+from publisher.serving.crs import CrsError, box_to_native, covers_data_area, parse_crs
+from publisher.serving.filters.compiler import (
+    GeometryLiteral,
+    Layer,
+    compile_filter,
+    layer_from_mapping,
+)
 from publisher.serving.lookup.errors import bad_parameter
 from publisher.serving.lookup.reading import connect, scan
 from publisher.serving.lookup.shared import mapped, source_of
-from publisher.serving.publications import PortableConnection, Publication
+from publisher.serving.publications import Publication, PublicationUnreadable
 from publisher.serving.viewer.texts import PRODUCTS
 
 _TO_31370 = Transformer.from_crs(4326, 31370, always_xy=True)
@@ -198,11 +209,9 @@ def clusters(cols: Columns, bbox: Sequence[float], zoom: int) -> dict[str, objec
 
 _POINT_COLUMNS = ('p."POID", p."PRODUCT", p."STRAAT", p."HUISNUMMER", p."BUSNUMMER", '
                   'p."POSTCODE", p."GEMEENTE", p."ADRESID", f.lon, f.lat')
-_POINTS_SQL = """
-    SELECT p."POID", p."PRODUCT", p."STRAAT", p."HUISNUMMER", p."BUSNUMMER", p."POSTCODE",
-           p."GEMEENTE", p."ADRESID", f.lon, f.lat
-    FROM poi p JOIN poi_fragment f ON f.fid = p.fid
-"""
+_POINTS_COLUMNS = """
+    SELECT t."POID", t."PRODUCT", t."STRAAT", t."HUISNUMMER", t."BUSNUMMER", t."POSTCODE",
+           t."GEMEENTE", t."ADRESID", f.lon, f.lat"""
 
 
 def _label(straat: str, nr: str, bus: str | None, postcode: str, gemeente: str) -> str:
@@ -210,36 +219,50 @@ def _label(straat: str, nr: str, bus: str | None, postcode: str, gemeente: str) 
     return f"{straat} {nr}{box}, {postcode} {gemeente}"
 
 
-def points(db: sqlite3.Connection, product: str | None,
+def points(pub: Publication, product: str | None,
            bbox: Sequence[float] | None) -> dict[str, object]:
     """The POI points as a GeoJSON FeatureCollection in CRS84 (stable fid order).
 
     Besides the label, each point carries its address parts: the map groups the facts of one
     address point under one marker, and the list sorts them by municipality, street and house
-    number, which a label string cannot do (``9`` sorts after ``10``).
+    number, which a label string cannot do (``9`` sorts after ``10``). The view's box is
+    compiled by the one filter compiler, like a WFS BBOX in CRS84: the same points.
     """
-    where, args = [], []
+    backend = backend_for(pub)
+    nodes: list[object] = []
     if product:
-        where.append('p."PRODUCT" = ?')
-        args.append(product)
+        nodes.append(ast.Equal(ast.Attribute("PRODUCT"), product))
     if bbox:
-        xs, ys = _TO_31370.transform([bbox[0], bbox[0], bbox[2], bbox[2]],
-                                     [bbox[1], bbox[3], bbox[1], bbox[3]])
-        if _postgis(db):
-            where.append('p."SHAPE" && ST_MakeEnvelope(?, ?, ?, ?, 31370)')
-            args += [min(xs) - 1, min(ys) - 1, max(xs) + 1, max(ys) + 1]
-        else:
-            where.append("p.fid IN (SELECT id FROM rtree_poi_SHAPE WHERE maxx >= ? AND "
-                         "minx <= ? AND maxy >= ? AND miny <= ?)")
-            args += [min(xs) - 1, max(xs) + 1, min(ys) - 1, max(ys) + 1]
-    sql = _POINTS_SQL + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY p.fid"
-    features = []
-    for row in db.execute(sql, args):
-        lon, lat = row[-2:]
-        if bbox and not (bbox[0] <= lon <= bbox[2] and bbox[1] <= lat <= bbox[3]):
-            continue
-        features.append(_feature(*row))
+        crs = parse_crs("CRS84", "bbox")
+        try:
+            area = GeometryLiteral(box_to_native(crs, *bbox, locator="bbox"),
+                                   covers_data_area(crs, *bbox, locator="bbox"))
+        except CrsError as exc:
+            raise bad_parameter("bbox", exc.message) from None
+        nodes.append(ast.GeometryIntersects(ast.Attribute("SHAPE"), area))
+    tree = nodes[0] if len(nodes) == 1 else (ast.And(*nodes) if nodes else None)
+    where = compile_filter(tree, _poi_layer(), backend.dialect)
+    with closing(backend.query(pub, where, _poi_layer())) as q:
+        sql = (f"{_POINTS_COLUMNS} FROM {q.table('poi')} t JOIN {q.table('poi_fragment')} f "
+               f"ON f.fid = t.fid WHERE {where.sql} ORDER BY t.fid")
+        rows = _read(backend, lambda: q.rows(sql, where.params))
+    features = [_feature(*row) for row in rows]
     return {"type": "FeatureCollection", "numberReturned": len(features), "features": features}
+
+
+def _read(backend: PublicationBackend, read: Callable[[], list[T]]) -> list[T]:
+    """``read()``; a backend failure (file or database unreadable) is a 503."""
+    try:
+        return read()
+    except Exception as exc:
+        if backend.classify(exc) is None:
+            raise
+        raise PublicationUnreadable(f"publication unreadable: {type(exc).__name__}") from exc
+
+
+@cache
+def _poi_layer() -> Layer:
+    return layer_from_mapping(load_mapping("poi"), table="poi", id_field="POID")
 
 
 def _feature(poid: str, prod: str, straat: str, nr: str, bus: str | None, postcode: str,
@@ -286,30 +309,20 @@ def whole_product(pub: Publication, product: str | None) -> Body:
         seen += len(batch)
     put(b"]}")
     if seen != count:  # cannot happen on an immutable publication; never send a wrong count
-        return Body.of(points(connect(pub), product, None))
+        return Body.of(points(pub, product, None))
     out += [deflate.flush(), struct.pack("<II", crc, size & 0xFFFFFFFF)]
     return Body(b"".join(out))
 
 
-def _postgis(db: object) -> bool:
-    """True for a PostGIS publication's portable connection (see ``publications``)."""
-    return isinstance(db, PortableConnection)
-
-
-def _wkb_of(blob: bytes) -> bytes:
-    """The WKB inside a GeoPackage geometry blob (skip the header and its envelope)."""
-    flags = blob[3]
-    envelope = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(flags >> 1) & 0x07]
-    return blob[8 + envelope:]
-
-
-def outlines(db: sqlite3.Connection, tolerance_m: float = 60.0) -> dict[str, object]:
+def outlines(pub: Publication, tolerance_m: float = 60.0) -> dict[str, object]:
     """Municipality outlines (simplified, CRS84) of a policy publication."""
-    postgis = _postgis(db)
-    shape = 'ST_AsBinary("SHAPE")' if postgis else '"SHAPE"'
-    rows = db.execute(f'SELECT {shape}, "NISCODE", "GEMEENTE" FROM "{POLICY_LAYER}" '
-                      "ORDER BY fid").fetchall()
-    geoms = shapely.from_wkb([bytes(r[0]) if postgis else _wkb_of(r[0]) for r in rows])
+    backend = backend_for(pub)
+    with closing(backend.query(pub)) as q:
+        shape = backend.geometry_column('t."SHAPE"')
+        sql = (f'SELECT {shape}, t."NISCODE", t."GEMEENTE" FROM {q.table(POLICY_LAYER)} t '
+               "ORDER BY t.fid")
+        rows = _read(backend, lambda: q.rows(sql, []))
+    geoms = backend.decode([r[0] for r in rows])
     geoms = shapely.simplify(geoms, tolerance_m, preserve_topology=True)
     geoms = shapely.transform(geoms, lambda xy: np.column_stack(
         _TO_CRS84.transform(xy[:, 0], xy[:, 1])))

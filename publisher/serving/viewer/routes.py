@@ -17,7 +17,6 @@ from starlette.staticfiles import StaticFiles
 
 from publisher.serving.lookup.address import index_for
 from publisher.serving.lookup.errors import Problem, bad_parameter, no_publication
-from publisher.serving.lookup.reading import connect
 from publisher.serving.lookup.routes import unavailable
 from publisher.serving.lookup.web import json_response, problem_response, public_base
 from publisher.serving.publications import PublicationReader
@@ -76,7 +75,7 @@ def routes(reader: PublicationReader, max_points: int = MAX_POINTS) -> list[Base
                                    lambda: mapdata.whole_product(pub, product))
                 return _bytes_response(request, body, pub.run_id)
             return _bytes_response(request, mapdata.Body.of(
-                mapdata.points(connect(pub), product, bbox)), pub.run_id)
+                mapdata.points(pub, product, bbox)), pub.run_id)
         except Problem as problem:
             return problem_response(problem, request)
         except sqlite3.DatabaseError:
@@ -109,7 +108,7 @@ def routes(reader: PublicationReader, max_points: int = MAX_POINTS) -> list[Base
             return json_response({"type": "FeatureCollection", "features": []},
                                  media_type="application/geo+json")
         try:
-            body = cache.get(pub, "outlines", lambda: mapdata.outlines(connect(pub)))
+            body = cache.get(pub, "outlines", lambda: mapdata.outlines(pub))
         except (sqlite3.DatabaseError, ValueError):
             return problem_response(unavailable(), request)
         return _bytes_response(request, body, pub.run_id)

@@ -7,7 +7,7 @@ from functools import cache, partial
 
 from publisher.mapping import Field, Mapping, load_mapping
 from publisher.publication.render import POI_NS
-from publisher.serving.filters.compiler import RESOURCE_ID, Layer
+from publisher.serving.filters.compiler import RESOURCE_ID, Layer, layer_from_mapping
 from publisher.serving.wfs.errors import InvalidParameterValue
 
 PREFIX = "POI"
@@ -139,8 +139,6 @@ def property_name(ref: str | None, ft: FeatureType, locator: str = "filter") -> 
 @cache
 def filter_layer(ft: FeatureType, locator: str = "filter") -> Layer:
     """What a WFS filter on ``ft`` may name, for the one filter compiler."""
-    return Layer(fields={f.name: f.type for f in ft.mapping.fields}, table=ft.table,
-                 id_field=ft.id_field,
-                 geometry=ft.geometry_name, is_point=ft.is_point, rtree=ft.rtree,
-                 resolve=partial(property_name, ft=ft, locator=locator),
-                 id_prefix=f"{ft.local_name}.")
+    return layer_from_mapping(ft.mapping, table=ft.table, id_field=ft.id_field,
+                              resolve=partial(property_name, ft=ft, locator=locator),
+                              id_prefix=f"{ft.local_name}.")

@@ -8,7 +8,6 @@ import httpx
 import numpy as np
 import pytest
 
-from publisher.serving.lookup.reading import connect
 from publisher.serving.viewer import mapdata
 
 CA = "Conformiteitsattest"
@@ -20,7 +19,7 @@ def test_a_whole_product_is_the_same_json_rendered_feature_by_feature(viewer_rea
     body = mapdata.whole_product(pub, product)
     assert body.plain is None  # cached gzipped only
     assert gzip.decompress(body.gz) == body.raw == \
-        mapdata.Body.of(mapdata.points(connect(pub), product, None)).raw
+        mapdata.Body.of(mapdata.points(pub, product, None)).raw
 
 
 def test_a_whole_product_is_served_plain_and_gzipped_alike(viewer_url):
