@@ -35,7 +35,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from publisher.downloads import routes as download_routes
-from publisher.serving import metrics
+from publisher.serving import edge, metrics
 from publisher.serving.lookup import routes as lookup_routes
 from publisher.serving.lookup.errors import Problem
 from publisher.serving.lookup.web import problem_response
@@ -130,13 +130,9 @@ def _warm_address_index(reader: PublicationReader) -> None:
 async def _publication_unreadable(request: Request, exc: Exception) -> Response:
     """Last boundary: a publication that cannot be read now is a 503, never a 500."""
     LOGGER.error("publication unreadable on %s: %s", request.url.path, exc)
-    return JSONResponse({"type": "urn:vlok:problem:publication-unavailable",
-                         "title": "Publicatie tijdelijk niet leesbaar",
-                         "status": HTTPStatus.SERVICE_UNAVAILABLE,
-                         "detail": "the publication cannot be read now; retry later"},
-                        status_code=HTTPStatus.SERVICE_UNAVAILABLE,
-                        media_type="application/problem+json",
-                        headers={"Retry-After": "30"})
+    return edge.problem(HTTPStatus.SERVICE_UNAVAILABLE, "publication-unavailable",
+                        "Publicatie tijdelijk niet leesbaar",
+                        "the publication cannot be read now; retry later", request.url.path)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -1,15 +1,18 @@
 """The lookup's errors and their one rendering: RFC 7807 problem JSON.
 
 Why one module: code below the HTTP boundary raises :class:`Problem` (a ``ValueError`` with a
-message safe to show); :func:`problem_body` is the only place that turns it into the response
-body, so every 4xx/5xx of the lookup and the viewer's JSON endpoints looks the same.
+message safe to show); ``web.problem_response`` is the only place that renders it, through
+:func:`publisher.serving.edge.problem`, so every 4xx/5xx of the lookup and the viewer's JSON
+endpoints looks like every other surface's.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-PROBLEM_MEDIA_TYPE = "application/problem+json"
+from publisher.serving import edge
+
+PROBLEM_MEDIA_TYPE = edge.PROBLEM_MEDIA_TYPE
 
 
 class Problem(ValueError):
@@ -49,8 +52,3 @@ def no_publication() -> Problem:
                    status=503)
 
 
-def problem_body(problem: Problem, instance: str) -> dict[str, Any]:
-    """The RFC 7807 object for ``problem`` raised while answering ``instance`` (a path)."""
-    return {"type": f"urn:vlok:problem:{problem.code}", "title": problem.title,
-            "status": problem.status, "detail": problem.detail, "instance": instance,
-            **problem.extra}
