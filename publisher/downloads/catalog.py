@@ -31,13 +31,10 @@ CONTEXT = {
     "locn": "http://www.w3.org/ns/locn#", "gsp": "http://www.opengis.net/ont/geosparql#",
     "skos": "http://www.w3.org/2004/02/skos/core#",
 }
-TITLES = {
-    "Conformiteitsattest": "Woningen met een geldig conformiteitsattest",
-    "VlaamseInventarisOngeschikteOnbewoonbareWoningen":
-        "Vlaamse inventaris van ongeschikte en onbewoonbare woningen",
-    "RegisterHerstelvorderingen": "Register van herstelvorderingen",
-    naming.POLICY: "Parameters lokaal woningkwaliteitsbeleid",
-}
+#: Dataset titles: each product's from ``mappings/poi.yml`` (the one statement of what is
+#: published), the policy's below.
+TITLES = {**{name: product["title"] for name, product in load_mapping("poi").products.items()},
+          naming.POLICY: "Parameters lokaal woningkwaliteitsbeleid"}
 POLICY_DESCRIPTION = (
     "Per gemeente het lokale woningkwaliteitsbeleid dat op de peildatum geldt: of een "
     "conformiteitsattest verplicht is en waarvoor, de geldigheidsduur, de retributies, de "

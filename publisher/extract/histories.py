@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.engine import Connection
 
+from publisher.mapping import load_mapping
 from publisher.rules.dates import add_years
 from publisher.rules.facts import MAX_VALIDITY_YEARS, ODK_IN_FORCE
 from publisher.store import models as m
@@ -38,8 +39,10 @@ from publisher.store.vocabulary import (
     UnitType,
 )
 
-CA = "Conformiteitsattest"
-VIVOO = "VlaamseInventarisOngeschikteOnbewoonbareWoningen"
+#: Product names by their code in ``mappings/poi.yml`` (the one statement of what is published).
+_BY_CODE = {product["code"]: name for name, product in load_mapping("poi").products.items()}
+CA = _BY_CODE["CA"]
+VIVOO = _BY_CODE["VIVOO"]
 E = TypeVar("E", bound=StrEnum)
 
 

@@ -38,7 +38,8 @@ from publisher.rules import has_open_claim, has_valid_ca, is_on_inventory
 from publisher.store import models as m
 from publisher.store.records import Claim
 
-HV = "RegisterHerstelvorderingen"
+HV = next(name for name, product in load_mapping("poi").products.items()
+          if product["code"] == "HV")
 PRODUCTS = (CA, VIVOO, HV)
 CHUNK = 5000
 

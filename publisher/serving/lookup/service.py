@@ -16,14 +16,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from publisher.identifiers import CAPAKEY_FORMAT, InvalidCapakey, validate_capakey
+from publisher.mapping import load_mapping
 from publisher.serving.lookup.address import Address, index_for, parse
 from publisher.serving.lookup.errors import Problem, bad_parameter, no_publication
 from publisher.serving.lookup.reading import connect
 from publisher.serving.publications import Publication
 
-#: The three public facts, in the order every answer lists them.
-PRODUCTS = ("Conformiteitsattest", "VlaamseInventarisOngeschikteOnbewoonbareWoningen",
-            "RegisterHerstelvorderingen")
+#: The three public facts, in the order every answer lists them (``mappings/poi.yml``).
+PRODUCTS = tuple(load_mapping("poi").products)
 SOURCE = "Wonen-Vlaanderen"
 PARAMETERS = ("capakey", "adres", "adresid")
 #: An address-register id: the register's objectId, a positive integer (at most 20 digits).
