@@ -181,30 +181,49 @@ def create_app_from_env() -> Starlette:
 
 
 def _health(reader: PublicationReader | PostGISReader) -> JSONResponse:
-    """Which publication serves each dataset; 503 while there is none.
+    """Which publication serves each dataset; 503 while there is none or it is behind.
 
-    On PostGIS also the pool's use (``pool``: checked out, size, saturated). A saturated
+    On PostGIS also the pool's use (``pool``: checked out, size, saturated) and the server's
+    replication state (``database``: role, lag, receiving; see
+    :meth:`~publisher.serving.publications.PostGISReader.database_status`). A saturated
     pool is load, not a fault: the status stays 200 while the publication can be read, so a
-    load balancer does not take a busy worker out and overload the others.
+    load balancer does not take a busy worker out and overload the others. A replica past
+    the allowed lag is a fault of this node: 503 (``status`` ``lagging``), with the
+    publications it holds, so the balancer sends requests to another node.
     """
+    from publisher.serving.publications import ReplicaBehind
+
     datasets = {}
+    behind: ReplicaBehind | None = None
+    postgis = isinstance(reader, PostGISReader)
     try:
         for name in DATASETS:
-            pub = reader.current(name)
+            try:
+                pub = reader.current(name)
+            except ReplicaBehind as exc:  # only a PostGISReader raises it
+                behind, pub = exc, reader.last_known(name)  # type: ignore[union-attr]
             datasets[name] = None if pub is None else {
                 "as_of": pub.as_of.isoformat(), "run_id": pub.run_id,
                 "features": pub.meta.get("features")}
     except (OSError, ValueError, KeyError) as exc:  # unreadable pointer, file or database
         LOGGER.error("publication unreadable: %s", exc)
-        return JSONResponse({"status": "unavailable", "error": "publication unreadable",
-                             "datasets": {}}, status_code=HTTPStatus.SERVICE_UNAVAILABLE)
+        failed: dict[str, object] = {"status": "unavailable", "error": "publication unreadable",
+                                     "datasets": {}}
+        if postgis:
+            failed["database"] = reader.database_status()  # type: ignore[union-attr]
+        return JSONResponse(failed, status_code=HTTPStatus.SERVICE_UNAVAILABLE,
+                            headers={"Retry-After": str(edge.RETRY_AFTER_SECONDS)})
     loaded = any(d is not None for d in datasets.values())
-    body: dict[str, object] = {"status": "ok" if loaded else "unavailable",
-                               "publication_loaded": loaded, "datasets": datasets}
-    if isinstance(reader, PostGISReader):
-        body["pool"] = reader.pool_status()
-    return JSONResponse(body, status_code=HTTPStatus.OK if loaded
-                        else HTTPStatus.SERVICE_UNAVAILABLE)
+    ok = loaded and behind is None
+    body: dict[str, object] = {
+        "status": "lagging" if behind is not None else "ok" if loaded else "unavailable",
+        "publication_loaded": loaded, "datasets": datasets}
+    if postgis:
+        body["pool"] = reader.pool_status()  # type: ignore[union-attr]
+        body["database"] = reader.database_status()  # type: ignore[union-attr]
+    return JSONResponse(body, status_code=HTTPStatus.OK if ok
+                        else HTTPStatus.SERVICE_UNAVAILABLE,
+                        headers=None if ok else {"Retry-After": str(edge.RETRY_AFTER_SECONDS)})
 
 
 def _wfs_routes(reader: PublicationReader | PostGISReader) -> list[BaseRoute]:

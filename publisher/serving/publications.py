@@ -11,7 +11,9 @@ Two backends, one interface (``reader.current(dataset) -> Publication | None``):
   is re-read at most every ``ttl`` seconds (one indexed row per dataset), so a switch is
   served within that delay. A request resolves its :class:`Publication` (a schema) once and
   reads only that schema, so it never mixes two publications; schemas are never written
-  after they are published.
+  after they are published. On a streaming replica the reader also watches replication: past
+  ``serving_max_replica_lag_seconds`` of replay lag (or of a lost WAL receiver) every request
+  gets :class:`ReplicaBehind`, a 503, rather than an old publication served silently.
 
 :func:`open_reader` picks the backend from the source: a ``postgresql…://`` URL or a directory.
 """
@@ -51,6 +53,10 @@ def _as_of_of(file_name: str, dataset: str) -> date:
 
 class PublicationUnreadable(OSError):
     """The publication store cannot be read (database down, pointer broken)."""
+
+
+class ReplicaBehind(PublicationUnreadable):
+    """The replica lags the primary by more than the allowed lag: a 503, retry later."""
 
 
 class PortableConnection:
@@ -263,7 +269,7 @@ class PgDatabase:
         from publisher.config import load_settings, normalise_url
 
         settings = load_settings()
-        self.url = normalise_url(url)
+        self.url = multi_host_url(normalise_url(url))
         size = settings.serving_pool_size if pool_size is None else pool_size
         #: Connections kept open at most; 0 in the settings means the worker's thread pool.
         self.pool_size = int(size) if size and size > 0 else WORKER_THREADS
@@ -283,7 +289,7 @@ class PgDatabase:
             self.url, pool_size=self.limit, max_overflow=0, pool_pre_ping=False,
             pool_recycle=POOL_RECYCLE,
             pool_timeout=settings.serving_pool_timeout if pool_timeout is None else pool_timeout,
-            connect_args={"connect_timeout": 5, "prepare_threshold": None})
+            connect_args=self._connect_args())
 
         from sqlalchemy import event
 
@@ -296,6 +302,19 @@ class PgDatabase:
         event.listen(self.engine.pool, "connect", opened)
         event.listen(self.engine.pool, "close", closed)
         event.listen(self.engine.pool, "close_detached", closed)
+
+    def _connect_args(self) -> dict[str, Any]:
+        """Connection options: no prepared statements; 5 s to connect unless the URL says.
+
+        The timeout bounds each host's attempt of a failover list, so a list with an
+        unreachable (not refusing) first host wants a smaller one, e.g. ``?connect_timeout=2``.
+        """
+        from sqlalchemy.engine import make_url
+
+        args: dict[str, Any] = {"prepare_threshold": None}
+        if "connect_timeout" not in make_url(self.url).query:
+            args["connect_timeout"] = 5
+        return args
 
     def describe(self) -> str:
         """The URL without its password."""
@@ -391,13 +410,46 @@ class PgDatabase:
         self.engine.dispose()
 
 
+_HOSTS_IN_NETLOC = re.compile(
+    r"^(?P<scheme>[a-z0-9+]+://)(?P<auth>[^@/?]*@)?(?P<hosts>[^/?@]*,[^/?@]*)(?P<rest>[/?].*)?$",
+    re.IGNORECASE)
+
+
+def multi_host_url(url: str) -> str:
+    """A libpq multi-host URL (``…@h1:5433,h2:5432/db``) in the form SQLAlchemy parses.
+
+    libpq and psycopg accept a host list in the authority; SQLAlchemy's URL parser does not
+    (it reads ``5433,h2:5432`` as a port), but it passes repeated ``?host=h:port`` query
+    parameters to psycopg as one host list, which psycopg tries in order. A URL with one host
+    or already in the query form is returned as given.
+    """
+    m = _HOSTS_IN_NETLOC.match(url)
+    if m is None:
+        return url
+    path, _, query = (m["rest"] or "/").partition("?")
+    hosts = "&".join(f"host={h.strip()}" for h in m["hosts"].split(",") if h.strip())
+    return f"{m['scheme']}{m['auth'] or ''}{path}?{hosts}{'&' + query if query else ''}"
+
+
+#: Replication state of the server a connection reached, read with every pointer reload: on a
+#: primary every standby function is NULL; ``behind``: WAL received but not yet replayed
+#: (``receive`` can restart below ``replay`` when the WAL receiver restarts: not behind).
+_REPLICATION = ("SELECT pg_is_in_recovery(), host(inet_server_addr()), inet_server_port(), "
+                "coalesce(pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn(), false), "
+                "extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8, "
+                "EXISTS (SELECT 1 FROM pg_stat_wal_receiver "
+                "        WHERE status IS NULL OR status = 'streaming'), "
+                "CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() END")
+
+
 #: The first statement of every checkout: per-transaction settings only (``SET LOCAL``).
-#: No parallel workers: a serving query is one indexed page or count, for which starting
-#: workers costs more (tens of ms, and more processes) than it saves; the cores serve other
-#: requests meanwhile.
+#: No parallel workers and no JIT: a serving query is one indexed page or count, for which
+#: starting workers or compiling (3-8 ms measured, as a spatial filter's cost estimate passes
+#: the JIT threshold) costs more than it saves; the cores serve other requests meanwhile.
 _BEGIN = ("SELECT set_config('statement_timeout', %s, true), "
           "set_config('idle_in_transaction_session_timeout', %s, true), "
-          "set_config('max_parallel_workers_per_gather', '0', true)")
+          "set_config('max_parallel_workers_per_gather', '0', true), "
+          "set_config('jit', 'off', true)")
 _BEGIN_WITH_PATH = (f"{_BEGIN}, set_config('search_path', quote_ident(%s) || ', public', true)")
 
 
@@ -425,17 +477,37 @@ class PgHandle:
 
 
 class PostGISReader:
-    """The serving side's view of a PostGIS publication database (``pub_*`` schemas)."""
+    """The serving side's view of a PostGIS publication database (``pub_*`` schemas).
+
+    The URL may name a primary, a hot-standby replica, or a libpq host list tried in order
+    (``…@replica:5432,primary:5432/pub``). With every pointer reload the reader also reads the
+    server's replication state (:meth:`database_status`). On a replica the replay lag counts
+    only while WAL is received but not yet replayed: ``now() - pg_last_xact_replay_timestamp()``
+    alone grows while the primary is idle and nothing is behind. It is the smaller of that
+    timestamp lag and the time since this reader first saw the replica behind (a primary idle
+    for hours, then one publish: the last replayed commit is hours old, the replica is not).
+    Past ``max_replica_lag`` seconds of lag, or of no WAL receiver, :meth:`current` raises
+    :class:`ReplicaBehind`: a 503 with Retry-After on every surface, not a stale answer.
+    """
 
     backend = "postgis"
 
-    def __init__(self, url: str, *, ttl: float = DEFAULT_TTL) -> None:
+    def __init__(self, url: str, *, ttl: float = DEFAULT_TTL,
+                 max_replica_lag: float | None = None) -> None:
+        from publisher.config import load_settings
+
         self.database = PgDatabase(url)
         self.ttl = ttl
+        #: Seconds of replica lag tolerated; 0 turns the check off (serve whatever it holds).
+        self.max_replica_lag = float(load_settings().serving_max_replica_lag_seconds
+                                     if max_replica_lag is None else max_replica_lag)
         self._lock = threading.Lock()
         self._checked = -float("inf")
         self._current: dict[str, Publication] = {}
         self._pinned: dict[tuple[str, str], Publication] = {}
+        self._state: dict[str, Any] = {"role": None, "reachable": None}
+        self._behind_since: float | None = None  # monotonic: first look that saw WAL unreplayed
+        self._deaf_since: float | None = None  # monotonic: first look without a WAL receiver
 
     def describe(self) -> str:
         """Where the publications are read (no password)."""
@@ -458,7 +530,25 @@ class PostGISReader:
                         self._reload()
                 finally:
                     self._lock.release()
+        behind = self._state.get("behind")
+        if behind:
+            raise ReplicaBehind(f"publication replica behind: {behind}")
         return self._current.get(dataset)
+
+    def last_known(self, dataset: str = "poi") -> Publication | None:
+        """The publication of the last pointer read, without a look or a replication check."""
+        return self._current.get(dataset)
+
+    def database_status(self) -> dict[str, Any]:
+        """The server's role and replication state as of the last pointer read (no I/O).
+
+        ``role``: ``primary`` or ``replica``; ``server``: the host and port the pool reached
+        (which host of a failover list); on a replica ``lag_seconds`` (0 when all WAL received
+        is replayed), ``receiving`` (a WAL receiver streams), ``replay_paused``;
+        ``behind``: why requests get 503 now, else None. ``reachable`` False: the last look
+        failed (the role is then the last one known).
+        """
+        return dict(self._state)
 
     def pool_status(self) -> dict[str, Any]:
         """The pool's use (see :meth:`PgDatabase.pool_status`)."""
@@ -515,7 +605,11 @@ class PostGISReader:
             # the last look (it changes once a day) and look again after ``ttl``.
             LOGGER.warning("pool busy: serving the last known publication pointer")
             self._checked = time.monotonic()
+        except PublicationUnreadable as exc:
+            self._state = {**self._state, "reachable": False, "error": str(exc)}
+            raise
         except psycopg.Error as exc:
+            self._state = {**self._state, "reachable": False, "error": type(exc).__name__}
             raise PublicationUnreadable(f"publication database unreadable: "
                                         f"{type(exc).__name__}") from exc
 
@@ -523,6 +617,9 @@ class PostGISReader:
         import psycopg
 
         with self.database.connection() as conn:
+            # In the same transaction as the pointer: the state describes the server that
+            # answered it, even when a failover list moved the pool to another host.
+            state = self._replication_state(conn.execute(_REPLICATION).fetchone())
             try:
                 rows = conn.execute(f"SELECT dataset, schema_name, as_of, run_id FROM "
                                     f"{META_SCHEMA}.current").fetchall()
@@ -541,7 +638,37 @@ class PostGISReader:
                                              backend="postgis", schema=schema,
                                              database=self.database)
             conn.rollback()
-        self._current, self._checked = fresh, time.monotonic()
+        self._current, self._state, self._checked = fresh, state, time.monotonic()
+
+    def _replication_state(self, row: tuple[Any, ...]) -> dict[str, Any]:
+        """``database_status`` from one :data:`_REPLICATION` row and this reader's history."""
+        in_recovery, host, port, behind_wal, replay_age, receiving, pause = row
+        server = f"{host}:{port}" if host else None  # None over a Unix socket
+        if not in_recovery:
+            self._behind_since = self._deaf_since = None
+            return {"role": "primary", "server": server, "reachable": True, "behind": None}
+        now = time.monotonic()
+        if behind_wal:
+            self._behind_since = self._behind_since if self._behind_since is not None else now
+            lag = now - self._behind_since
+            if replay_age is not None:
+                lag = min(lag, max(float(replay_age), 0.0))
+        else:
+            self._behind_since, lag = None, 0.0
+        if receiving:
+            self._deaf_since = None
+        elif self._deaf_since is None:
+            self._deaf_since = now
+        deaf = 0.0 if self._deaf_since is None else now - self._deaf_since
+        behind = None
+        if self.max_replica_lag > 0 and lag > self.max_replica_lag:
+            behind = f"replay lag {lag:.1f} s > {self.max_replica_lag:g} s"
+        elif self.max_replica_lag > 0 and deaf > self.max_replica_lag:
+            behind = f"no WAL received for {deaf:.1f} s > {self.max_replica_lag:g} s"
+        return {"role": "replica", "server": server, "reachable": True,
+                "lag_seconds": round(lag, 3), "receiving": bool(receiving),
+                "replay_paused": pause is not None and pause != "not paused",
+                "max_lag_seconds": self.max_replica_lag, "behind": behind}
 
 
 def open_reader(source: str | Path) -> PublicationReader | PostGISReader:
