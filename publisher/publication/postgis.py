@@ -198,7 +198,10 @@ class PostGISTarget:
                     cur.execute(f'CREATE {unique}INDEX ON "{schema}"."{layer}" ("{col}", fid)')
             _write_meta(cur, schema, {**meta, "extent_31370": bounds,
                                       "features": len(features)})
-            cur.execute(f'ANALYZE "{schema}"."{layer}"')
+            # Every table, not only the layer: without statistics the planner guessed 2.9M
+            # fragments for 159k and merge-joined a bbox page over the whole fragment index.
+            for table in (layer, f"{layer}_fragment", f"{layer}_parcel"):
+                cur.execute(f'ANALYZE "{schema}"."{table}"')
         return schema
 
     def write_polygons(self, dataset: str, run_id: str, mapping: Mapping,

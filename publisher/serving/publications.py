@@ -269,7 +269,7 @@ class PgDatabase:
         from publisher.config import load_settings, normalise_url
 
         settings = load_settings()
-        self.url = multi_host_url(normalise_url(url))
+        self.url = normalise_url(url)  # host lists in SQLAlchemy's form too
         size = settings.serving_pool_size if pool_size is None else pool_size
         #: Connections kept open at most; 0 in the settings means the worker's thread pool.
         self.pool_size = int(size) if size and size > 0 else WORKER_THREADS
@@ -408,27 +408,6 @@ class PgDatabase:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
-
-
-_HOSTS_IN_NETLOC = re.compile(
-    r"^(?P<scheme>[a-z0-9+]+://)(?P<auth>[^@/?]*@)?(?P<hosts>[^/?@]*,[^/?@]*)(?P<rest>[/?].*)?$",
-    re.IGNORECASE)
-
-
-def multi_host_url(url: str) -> str:
-    """A libpq multi-host URL (``…@h1:5433,h2:5432/db``) in the form SQLAlchemy parses.
-
-    libpq and psycopg accept a host list in the authority; SQLAlchemy's URL parser does not
-    (it reads ``5433,h2:5432`` as a port), but it passes repeated ``?host=h:port`` query
-    parameters to psycopg as one host list, which psycopg tries in order. A URL with one host
-    or already in the query form is returned as given.
-    """
-    m = _HOSTS_IN_NETLOC.match(url)
-    if m is None:
-        return url
-    path, _, query = (m["rest"] or "/").partition("?")
-    hosts = "&".join(f"host={h.strip()}" for h in m["hosts"].split(",") if h.strip())
-    return f"{m['scheme']}{m['auth'] or ''}{path}?{hosts}{'&' + query if query else ''}"
 
 
 #: Replication state of the server a connection reached, read with every pointer reload: on a

@@ -39,11 +39,17 @@ def page(db: Query, provider: GeoPackagePublicationProvider, *, where: str,
     """The features of one page, in ``order``."""
     table, ph = provider.table, db.dialect.ph
     if table == "poi" and target_crs == CRS84 and not select and not skip_geometry:
-        rows = db.rows(
-            f"SELECT f.geojson FROM {db.table(table)} t JOIN {db.table(table + '_fragment')} "
-            f"f ON f.fid = t.fid WHERE {where} ORDER BY {order} LIMIT {ph} OFFSET {ph}",
-            [*params, limit, offset])
-        return [json.loads(r[0]) for r in rows]
+        # The page's fids first, then their fragments by primary key: in one joined statement
+        # PostgreSQL merge-joined a bbox page over the whole fragment index (70 of 80 ms).
+        fids = [r[0] for r in db.rows(
+            f"SELECT t.fid FROM {db.table(table)} t WHERE {where} ORDER BY {order} "
+            f"LIMIT {ph} OFFSET {ph}", [*params, limit, offset])]
+        if not fids:
+            return []
+        marks = ", ".join([ph] * len(fids))
+        found = dict(db.rows(f"SELECT fid, geojson FROM {db.table(table + '_fragment')} "
+                             f"WHERE fid IN ({marks})", fids))
+        return [json.loads(found[fid]) for fid in fids]
     names = provider.mapping.names
     cols = ", ".join(f't."{n}"' for n in names)
     backend = backend_for(db.pub)
