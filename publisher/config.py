@@ -7,6 +7,7 @@ and the environment is how containers and CI override them without editing files
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -62,7 +63,29 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
 
 
 def normalise_url(url: str) -> str:
-    """Use psycopg 3 for ``postgresql://`` URLs; everything else as given."""
+    """Use psycopg 3 for ``postgresql://`` URLs; host lists as :func:`multi_host_url` says."""
     if url.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return multi_host_url(url) if url.startswith("postgresql") else url
+
+
+_HOSTS_IN_NETLOC = re.compile(
+    r"^(?P<scheme>[a-z0-9+]+://)(?P<auth>[^@/?]*@)?(?P<hosts>[^/?@]*,[^/?@]*)(?P<rest>[/?].*)?$",
+    re.IGNORECASE)
+
+
+def multi_host_url(url: str) -> str:
+    """A libpq multi-host URL (``…@h1:5433,h2:5432/db``) in the form SQLAlchemy parses.
+
+    libpq and psycopg accept a host list in the authority; SQLAlchemy's URL parser does not
+    (it reads ``5433,h2:5432`` as a port), but it passes repeated ``?host=h:port`` query
+    parameters to psycopg as one host list, which psycopg tries in order. A URL with one host
+    or already in the query form is returned as given.
+    """
+    m = _HOSTS_IN_NETLOC.match(url)
+    if m is None:
+        return url
+    path, _, query = (m["rest"] or "/").partition("?")
+    hosts = "&".join(f"host={h.strip()}" for h in m["hosts"].split(",") if h.strip())
+    return f"{m['scheme']}{m['auth'] or ''}{path}?{hosts}{'&' + query if query else ''}"
+

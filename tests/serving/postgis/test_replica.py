@@ -30,8 +30,9 @@ import httpx
 import psycopg
 import pytest
 
+from publisher.config import multi_host_url
 from publisher.serving.app import create_app
-from publisher.serving.publications import PostGISReader, multi_host_url
+from publisher.serving.publications import PostGISReader
 
 from .conftest import publish_into
 
