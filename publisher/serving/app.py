@@ -195,32 +195,26 @@ def _health(reader: PublicationReader | PostGISReader) -> JSONResponse:
 
     datasets = {}
     behind: ReplicaBehind | None = None
-    postgis = isinstance(reader, PostGISReader)
     try:
         for name in DATASETS:
             try:
                 pub = reader.current(name)
-            except ReplicaBehind as exc:  # only a PostGISReader raises it
-                behind, pub = exc, reader.last_known(name)  # type: ignore[union-attr]
+            except ReplicaBehind as exc:  # a replica past the allowed lag
+                behind, pub = exc, reader.last_known(name)
             datasets[name] = None if pub is None else {
                 "as_of": pub.as_of.isoformat(), "run_id": pub.run_id,
                 "features": pub.meta.get("features")}
     except (OSError, ValueError, KeyError) as exc:  # unreadable pointer, file or database
         LOGGER.error("publication unreadable: %s", exc)
         failed: dict[str, object] = {"status": "unavailable", "error": "publication unreadable",
-                                     "datasets": {}}
-        if postgis:
-            failed["database"] = reader.database_status()  # type: ignore[union-attr]
+                                     "datasets": {}, **reader.storage_status()}
         return JSONResponse(failed, status_code=HTTPStatus.SERVICE_UNAVAILABLE,
                             headers={"Retry-After": str(edge.RETRY_AFTER_SECONDS)})
     loaded = any(d is not None for d in datasets.values())
     ok = loaded and behind is None
     body: dict[str, object] = {
         "status": "lagging" if behind is not None else "ok" if loaded else "unavailable",
-        "publication_loaded": loaded, "datasets": datasets}
-    if postgis:
-        body["pool"] = reader.pool_status()  # type: ignore[union-attr]
-        body["database"] = reader.database_status()  # type: ignore[union-attr]
+        "publication_loaded": loaded, "datasets": datasets, **reader.storage_status()}
     return JSONResponse(body, status_code=HTTPStatus.OK if ok
                         else HTTPStatus.SERVICE_UNAVAILABLE,
                         headers=None if ok else {"Retry-After": str(edge.RETRY_AFTER_SECONDS)})

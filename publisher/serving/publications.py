@@ -178,6 +178,14 @@ class PublicationReader:
                     self._reload(pointer, stamp)
         return self._current.get(dataset)
 
+    def storage_status(self) -> dict[str, Any]:
+        """What /health adds about the storage: nothing for a directory."""
+        return {}
+
+    def last_known(self, dataset: str) -> Publication | None:
+        """The publication last read for ``dataset`` (a directory is never behind)."""
+        return self._current.get(dataset)
+
     def pinned(self, dataset: str, run_id: str) -> Publication | None:
         """The publication ``run_id`` of ``dataset`` while it is still kept, else None.
 
@@ -532,6 +540,10 @@ class PostGISReader:
     def pool_status(self) -> dict[str, Any]:
         """The pool's use (see :meth:`PgDatabase.pool_status`)."""
         return self.database.pool_status()
+
+    def storage_status(self) -> dict[str, Any]:
+        """What /health adds: the pool's use and the server's replication state."""
+        return {"pool": self.pool_status(), "database": self.database_status()}
 
     def pinned(self, dataset: str, run_id: str) -> Publication | None:
         """The publication ``run_id`` of ``dataset`` while its schema is kept, else None.

@@ -93,6 +93,25 @@ class PublicationBackend(ABC):
     def classify(self, exc: BaseException) -> Failure | None:
         """What ``exc`` means for the client, or None when it is not a backend error."""
 
+    @abstractmethod
+    def portable(self, pub: Publication) -> Any:
+        """A ``sqlite3``-like connection for the lookup's small portable queries.
+
+        Portable: ``?`` placeholders and unqualified table names, on either backend.
+        """
+
+    @abstractmethod
+    def scan(self, pub: Publication, sql: str, where: str = "",
+             args: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """Rows of portable ``sql`` (first column ``p.fid``) in fid order, in bounded memory.
+
+        What the lookup's address index and the map's columns are built from.
+        """
+
+    @abstractmethod
+    def source_name(self, pub: Publication) -> str:
+        """What names ``pub``'s storage (its file, or database and schema; no password)."""
+
     def reading(self, pub: Publication) -> AbstractContextManager[Query]:
         """A :class:`Query` for a ``with`` block, closed at its end."""
         from contextlib import closing

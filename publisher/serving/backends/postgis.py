@@ -26,7 +26,11 @@ import shapely
 from publisher.serving.backends.base import BATCH, Failure, PublicationBackend, Query
 from publisher.serving.filters.compiler import Layer, Where
 from publisher.serving.filters.dialect import POSTGIS
-from publisher.serving.publications import Publication, PublicationUnreadable
+from publisher.serving.publications import (
+    PortableConnection,
+    Publication,
+    PublicationUnreadable,
+)
 
 #: Errors that mean "this filter cannot be evaluated" (a client error, 400).
 _QUERY_ERRORS: tuple[type[BaseException], ...] = (
@@ -130,10 +134,43 @@ class PostGISQuery(Query):
         return [found[fid] for fid in fids]
 
 
+#: Rows per statement when a PostGIS publication is scanned (the portable connection reads
+#: every row of a statement into a list, so a scan is read in pages by fid).
+PAGE_ROWS = 5_000
+
+
 class PostGISBackend(PublicationBackend):
     """Publications as PostGIS schemas (GiST, ``ST_*`` tests in the database)."""
 
     dialect = POSTGIS
+
+    def portable(self, pub: Publication) -> PortableConnection:
+        """The schema's portable connection (each statement borrows from the pool)."""
+        assert pub.database is not None and pub.schema is not None
+        return PortableConnection(pub.database, pub.schema)
+
+    def scan(self, pub: Publication, sql: str, where: str = "",
+             args: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """Pages of :data:`PAGE_ROWS` rows by fid, each its own short transaction."""
+        db = self.portable(pub)
+        after = None
+        while True:
+            conditions = [f"({where})"] if where else []
+            params = list(args)
+            if after is not None:
+                conditions.append("p.fid > ?")
+                params.append(after)
+            rows = db.execute(sql + (" WHERE " + " AND ".join(conditions) if conditions else "")
+                              + f" ORDER BY p.fid LIMIT {PAGE_ROWS}", params).fetchall()
+            yield from rows
+            if len(rows) < PAGE_ROWS:
+                return
+            after = rows[-1][0]
+
+    def source_name(self, pub: Publication) -> str:
+        """The database (no password) and the schema."""
+        assert pub.database is not None
+        return f"{pub.database.describe()}#{pub.schema}"
 
     def query(self, pub: Publication, where: Where | None = None,
               layer: Layer | None = None) -> PostGISQuery:

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from publisher.serving.backends import backend_for
 from publisher.serving.lookup.reading import give_back_memory
 from publisher.serving.publications import Publication
 
@@ -61,9 +62,7 @@ def directory() -> Path | None:
 
 def source_of(pub: Publication) -> str:
     """What names ``pub``'s storage: its file, or its database and schema (no password)."""
-    if pub.backend == "gpkg" or pub.database is None:
-        return str(pub.path)
-    return f"{pub.database.describe()}#{pub.schema}"
+    return backend_for(pub).source_name(pub)
 
 
 def mapped(source: str, run_id: str, kind: str, build: Callable[[], Parts]) -> Parts:
