@@ -47,7 +47,9 @@ WGS84_WKT = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257
 SQL_TYPES = {"string": "TEXT", "integer": "INTEGER", "real": "REAL", "date": "DATE",
              "boolean": "BOOLEAN"}
 #: Columns the WFS/OGC API filter on; each gets an index.
-INDEXED = ("PRODUCT", "NISCODE", "POSTCODE", "CAPAKEY", "ADRESID")
+#: Columns clients filter on (``GEMEENTE``: a QGIS user's first filter is the municipality),
+#: each indexed with ``fid`` so a filtered page in publication order is an index range.
+INDEXED = ("PRODUCT", "NISCODE", "GEMEENTE", "POSTCODE", "CAPAKEY", "ADRESID")
 
 
 def gpkg_point(x: float, y: float, srs_id: int = 31370) -> bytes:

@@ -40,7 +40,8 @@ from publisher.publication.render import point_fragments
 META = "vlok_publication"
 PG_TYPES = {"string": "text", "integer": "bigint", "real": "double precision", "date": "date",
             "boolean": "boolean"}
-INDEXED = ("POID", "PRODUCT", "NISCODE", "POSTCODE", "CAPAKEY", "ADRESID")
+#: As in the GeoPackage (``publication.gpkg.INDEXED``), plus the identifier.
+INDEXED = ("POID", "PRODUCT", "NISCODE", "GEMEENTE", "POSTCODE", "CAPAKEY", "ADRESID")
 IDENTITY = {
     "poi": ('"PRODUCT"', '"POID"'),
     "woningkwaliteitsbeleid": ("'Woningkwaliteitsbeleid'",
