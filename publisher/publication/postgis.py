@@ -199,10 +199,7 @@ class PostGISTarget:
                     cur.execute(f'CREATE {unique}INDEX ON "{schema}"."{layer}" ("{col}", fid)')
             _write_meta(cur, schema, {**meta, "extent_31370": bounds,
                                       "features": len(features)})
-            # Every table, not only the layer: without statistics the planner guessed 2.9M
-            # fragments for 159k and merge-joined a bbox page over the whole fragment index.
-            for table in (layer, f"{layer}_fragment", f"{layer}_parcel"):
-                cur.execute(f'ANALYZE "{schema}"."{table}"')
+        self._vacuum(schema, (layer, f"{layer}_fragment", f"{layer}_parcel"))
         return schema
 
     def write_polygons(self, dataset: str, run_id: str, mapping: Mapping,
@@ -222,7 +219,26 @@ class PostGISTarget:
         with self._transaction() as cur:
             _create_layer(cur, schema, dataset, mapping, "MultiPolygon", features, ewkb)
             _write_meta(cur, schema, {**meta, "features": len(features), "extent_31370": full})
+        self._vacuum(schema, (dataset,))
         return schema
+
+    def _vacuum(self, schema: str, tables: tuple[str, ...]) -> None:
+        """``VACUUM (ANALYZE)`` the new tables, after their commit and before the switch.
+
+        Statistics on every table (without them the planner guessed 2.9M fragments for 159k
+        and merge-joined a bbox page over the whole fragment index), and the visibility map,
+        so pages in publication order of a filter are index-only range scans
+        (``GEMEENTE='Gent'``: 0.4 ms instead of 30 ms by the primary key). About a second.
+        """
+        raw = self.engine.raw_connection()
+        try:
+            pg = raw.driver_connection
+            pg.autocommit = True  # VACUUM runs outside a transaction
+            for table in tables:
+                pg.execute(f'VACUUM (ANALYZE) "{schema}"."{table}"')
+        finally:
+            pg.autocommit = False
+            raw.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
