@@ -279,7 +279,8 @@ class OgcApi:
         read from (``publication``), so a harvest reads one publication end to end;
         pygeoapi never saw ``filter``/``bbox``.
         """
-        doc = json.loads(content)
+        text = content if isinstance(content, str) else content.decode()
+        head, doc = _split_after_features(text)
         params = list(request.query_params.multi_items())
         try:
             offset = max(int(request.query_params.get("offset") or 0), 0)
@@ -314,7 +315,28 @@ class OgcApi:
             links.append({"type": "application/geo+json", "rel": "next", "title": "Items (next)",
                           "href": href(offset + limit)})
         doc["links"] = links
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+        tail = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+        return head + tail[1:] if head else tail
+
+
+def _split_after_features(text: str) -> tuple[str, dict[str, Any]]:
+    """An items document as its untouched head (through ``"features":[…],``) and the rest.
+
+    Only the members after the features (counts, links, time stamp) are parsed and rewritten:
+    parsing and re-serialising a page of 1,000 features cost ~10 ms. pygeoapi writes
+    ``numberMatched`` after ``features``; the last top-level occurrence is found from the end
+    (a property value cannot end the document). Anything unexpected: the whole document.
+    """
+    at = text.rfind(',"numberMatched":')
+    if at > 0:
+        try:
+            rest = json.loads("{" + text[at + 1:])
+        except ValueError:
+            rest = None
+        if isinstance(rest, dict) and "links" in rest:
+            return text[:at + 1], rest
+    doc = json.loads(text)
+    return "", doc
 
 
 def conformance(api: API, request: APIRequest) -> tuple[dict[str, str], int, str]:
