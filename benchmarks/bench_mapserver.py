@@ -51,6 +51,7 @@ from urllib.parse import urlencode
 
 import httpx
 import psycopg
+from processes import ratio, stop_group, tail
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "mapserver"
@@ -94,29 +95,6 @@ def is_url(publication: str) -> bool:
 
 
 # ---------------------------------------------------------------- processes
-
-
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def stop_group(proc: subprocess.Popen[bytes] | None) -> None:
-    """SIGTERM the process group we started (``start_new_session``), SIGKILL if it lingers."""
-    if proc is None:
-        return
-    for sig, wait in ((signal.SIGTERM, 15.0), (signal.SIGKILL, 5.0)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            proc.poll()
-            if not group_alive(proc.pid):
-                return
-            time.sleep(0.1)
 
 
 def stop_pids(pids: list[int], comm: str) -> None:
@@ -181,13 +159,6 @@ def wait_http(url: str, alive: Callable[[], bool], what: str, log: Path,
                 return
         time.sleep(0.3)
     raise RuntimeError(f"{what} not ready in {timeout:.0f} s: {tail(log)}")
-
-
-def tail(path: Path, n: int = 1500) -> str:
-    try:
-        return path.read_text(errors="replace")[-n:]
-    except OSError:
-        return ""
 
 
 # ---------------------------------------------------------------- MapServer setup
@@ -471,10 +442,6 @@ def reference_counts(dsn: str, table: str | None) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- the run
-
-
-def ratio(ours: float, theirs: float) -> float | None:
-    return round(theirs / ours, 2) if ours else None
 
 
 def table(rows: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> Iterator[str]:

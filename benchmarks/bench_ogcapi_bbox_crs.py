@@ -60,6 +60,7 @@ import psycopg
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import serving_stock as stock  # noqa: E402
+from processes import ratio, stop_group, tail  # noqa: E402
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
@@ -94,29 +95,6 @@ def free_port() -> int:
 # ---------------------------------------------------------------- processes
 
 
-def group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def stop_group(proc: subprocess.Popen[bytes] | None) -> None:
-    """SIGTERM the process group we started (``start_new_session``), SIGKILL if it lingers."""
-    if proc is None:
-        return
-    for sig, wait in ((signal.SIGTERM, 15.0), (signal.SIGKILL, 5.0)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            proc.poll()
-            if not group_alive(proc.pid):
-                return
-            time.sleep(0.1)
-
-
 def children(pid: int) -> list[int]:
     """Direct children of ``pid`` (the gunicorn workers of a master)."""
     found = []
@@ -126,13 +104,6 @@ def children(pid: int) -> list[int]:
                 if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
                     found.append(int(entry.name))
     return sorted(found)
-
-
-def tail(path: Path, n: int = 1500) -> str:
-    try:
-        return path.read_text(errors="replace")[-n:]
-    except OSError:
-        return ""
 
 
 def start(cmd: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
@@ -298,10 +269,6 @@ def expected(name: str, ref: dict[str, Any]) -> int | None:
 
 
 # ---------------------------------------------------------------- the run
-
-
-def ratio(ours: float, theirs: float) -> float | None:
-    return round(theirs / ours, 2) if ours else None
 
 
 def table(rows: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> Iterator[str]:
