@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from enum import Enum
 from typing import Any
 
@@ -54,6 +54,10 @@ class Query(ABC):
 
     def bind(self, where: Where, is_point: bool) -> None:  # noqa: B027 (optional hook)
         """Make ``where``'s exact spatial tests callable from SQL (GeoPackage only)."""
+
+    def held(self) -> AbstractContextManager[None]:
+        """Within it, this query's statements share one connection (a few short ones)."""
+        return nullcontext()
 
     def set_deadline(self, deadline: float | None) -> None:  # noqa: B027 (optional hook)
         """Abort statements past ``time.monotonic() > deadline`` (None: no limit)."""

@@ -52,21 +52,39 @@ class PostGISQuery(Query):
     def __init__(self, pub: Publication) -> None:
         assert pub.database is not None and pub.schema is not None
         super().__init__(pub)
+        self._held: psycopg.Connection[Any] | None = None
 
     @contextmanager
     def borrow(self) -> Iterator[psycopg.Connection[Any]]:
         """A pooled connection for one short transaction, rolled back and returned after.
 
-        Raises
-        ------
-        PublicationUnreadable
-            When no connection can be had (``PoolExhausted`` on a busy pool).
+        Inside :meth:`held`, the held one. Raises ``PublicationUnreadable`` when no connection
+        can be had (``PoolExhausted`` on a busy pool).
         """
+        if self._held is not None:
+            yield self._held
+            return
         assert self.pub.database is not None
         handle = self.pub.database.checkout()
         try:
             yield handle.conn
         finally:
+            handle.close()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """One connection and transaction for the statements inside.
+
+        Each checkout costs a round trip: an OGC API page's few statements share one. Never
+        around a streamed response (it would hold the connection while the client reads).
+        """
+        assert self.pub.database is not None
+        handle = self.pub.database.checkout()
+        self._held = handle.conn
+        try:
+            yield
+        finally:
+            self._held = None
             handle.close()
 
     def rows(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:

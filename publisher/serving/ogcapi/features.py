@@ -39,16 +39,23 @@ def page(db: Query, provider: GeoPackagePublicationProvider, *, where: str,
     """The features of one page, in ``order``."""
     table, ph = provider.table, db.dialect.ph
     if table == "poi" and target_crs == CRS84 and not select and not skip_geometry:
-        # The page's fids first, then their fragments by primary key: in one joined statement
-        # PostgreSQL merge-joined a bbox page over the whole fragment index (70 of 80 ms).
-        fids = [r[0] for r in db.rows(
-            f"SELECT t.fid FROM {db.table(table)} t WHERE {where} ORDER BY {order} "
-            f"LIMIT {ph} OFFSET {ph}", [*params, limit, offset])]
+        # The page's fids, then their fragments by primary key: joined after the LIMIT (a
+        # subquery), not before it, where PostgreSQL merge-joined a bbox page over the whole
+        # fragment index (70 of 80 ms). In publication order one statement does both.
+        fragment = db.table(table + "_fragment")
+        page_fids = (f"SELECT t.fid FROM {db.table(table)} t WHERE {where} ORDER BY {order} "
+                     f"LIMIT {ph} OFFSET {ph}")
+        if order == "t.fid":
+            texts = [r[0] for r in db.rows(
+                f"SELECT f.geojson FROM ({page_fids}) p JOIN {fragment} f ON f.fid = p.fid "
+                "ORDER BY p.fid", [*params, limit, offset])]
+            return json.loads("[" + ",".join(texts) + "]") if texts else []
+        fids = [r[0] for r in db.rows(page_fids, [*params, limit, offset])]
         if not fids:
             return []
         marks = ", ".join([ph] * len(fids))
-        found = dict(db.rows(f"SELECT fid, geojson FROM {db.table(table + '_fragment')} "
-                             f"WHERE fid IN ({marks})", fids))
+        found = dict(db.rows(f"SELECT fid, geojson FROM {fragment} WHERE fid IN ({marks})",
+                             fids))
         return json.loads("[" + ",".join(found[fid] for fid in fids) + "]")  # one parse
     names = provider.mapping.names
     cols = ", ".join(f't."{n}"' for n in names)

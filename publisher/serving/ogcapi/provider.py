@@ -125,7 +125,8 @@ def reading(pub: Publication) -> Iterator[Query]:
                                               "retry later") from exc
     query.set_deadline(time.monotonic() + budget)
     try:
-        yield query
+        with query.held():  # one connection for the query's few statements (PostGIS)
+            yield query
     except Exception as exc:
         failure = backend.classify(exc)
         if failure is Failure.BUDGET:
@@ -217,8 +218,7 @@ class GeoPackagePublicationProvider(BaseProvider):
             target = features.target_crs(crs_transform_spec)
             page_where, page_params, page_offset = where.sql, where.params, offset
             if whole and order == "t.fid":
-                first = db.rows(f"SELECT min(t.fid) FROM {table} t WHERE {where.sql}",
-                                where.params)[0][0] or 1
+                first = _first_fid(db, pub, self.table, where)
                 page_where = f"{where.sql} AND t.fid > {db.dialect.ph}"
                 page_params, page_offset = [*where.params, first - 1 + offset], 0
             out["features"] = features.page(
@@ -310,6 +310,24 @@ class GeoPackagePublicationProvider(BaseProvider):
         """Pygeoapi's ``sortby`` as (field, descending) keys, unknown fields dropped."""
         return [(s["property"], s["order"] == "-") for s in sortby
                 if s["property"] in self._fields]
+
+
+#: First fid per (run, collection filter): a publication never changes under its run id, and
+#: a page in publication order seeks from it (a statement per page saved).
+_FIRST_FIDS: dict[tuple[Any, ...], int] = {}
+_FIRST_FIDS_KEPT = 64
+
+
+def _first_fid(db: Query, pub: Publication, table: str, where: Where) -> int:
+    key = (pub.run_id, table, where.sql, tuple(where.params))
+    first = _FIRST_FIDS.get(key)
+    if first is None:
+        first = db.rows(f"SELECT min(t.fid) FROM {db.table(table)} t WHERE {where.sql}",
+                        where.params)[0][0] or 1
+        if len(_FIRST_FIDS) >= _FIRST_FIDS_KEPT:
+            _FIRST_FIDS.pop(next(iter(_FIRST_FIDS)))
+        _FIRST_FIDS[key] = first
+    return first
 
 
 def _finite_box(bbox: list[float]) -> tuple[float, float, float, float]:
