@@ -64,7 +64,8 @@ class CurrentSchema:
         return self.schema
 
 
-def _schema_name(dataset: str, run_id: str) -> str:
+def schema_name(dataset: str, run_id: str) -> str:
+    """The schema a run of ``dataset`` is published in (serving finds pinned runs by it)."""
     return f"pub_{dataset}_{run_id.lower()}"
 
 
@@ -175,7 +176,7 @@ class PostGISTarget:
             self.mirrors[run_id] = self._mirror_path(dataset, run_id)
             gpkg.write_points(self.mirrors[run_id], mapping, date.fromisoformat(
                 str(meta["as_of"])), features, xy, parcels, meta)
-        schema = _schema_name(dataset, run_id)
+        schema = schema_name(dataset, run_id)
         ewkb = shapely.to_wkb(shapely.set_srid(shapely.points(xy), 31370), hex=True,
                               include_srid=True) if len(xy) else []
         bounds = (xy.min(axis=0).tolist() + xy.max(axis=0).tolist()) if len(xy) else []
@@ -211,7 +212,7 @@ class PostGISTarget:
             self.mirrors[run_id] = self._mirror_path(dataset, run_id)
             gpkg.write_polygons(self.mirrors[run_id], mapping, date.fromisoformat(
                 str(meta["as_of"])), features, wkbs, bounds, meta)
-        schema = _schema_name(dataset, run_id)
+        schema = schema_name(dataset, run_id)
         geoms = shapely.set_srid(shapely.from_wkb(wkbs), 31370) if wkbs else []
         ewkb = shapely.to_wkb(geoms, hex=True, include_srid=True) if wkbs else []
         full = [min(b[0] for b in bounds), min(b[1] for b in bounds),

@@ -33,6 +33,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from publisher.publication.gpkg import read_meta
+from publisher.publication.postgis import schema_name
+
 LOGGER = logging.getLogger(__name__)
 #: Seconds a PostGIS reader trusts its last look at ``vlok_publication.current``.
 DEFAULT_TTL = 1.0
@@ -44,6 +47,12 @@ META_SCHEMA = "vlok_publication"
 RUN_ID = re.compile(r"^[0-9]{8}T[0-9]{6,12}Z$")
 #: Pinned (older or newer than current) publications a reader keeps open metadata for.
 PINNED_KEPT = 8
+
+
+def _schema_meta(conn: Any, schema: str) -> dict[str, Any]:
+    """``publication_meta`` of a PostGIS publication schema, values decoded."""
+    return {k: json.loads(v) for k, v in conn.execute(
+        f'SELECT key, value FROM "{schema}".publication_meta')}
 
 
 def _as_of_of(file_name: str, dataset: str) -> date:
@@ -152,7 +161,50 @@ class Publication:
         return db
 
 
-class PublicationReader:
+class _PinnedRuns:
+    """Reading the run a paging link names (``pinned``): one mechanism for both readers.
+
+    Each reader only says how to find a kept run (``_find_run``, None once pruned); the
+    current run needs no lookup, anything that is not a run id never reaches storage, and the
+    last :data:`PINNED_KEPT` runs found stay cached.
+    """
+
+    _lock: threading.Lock
+    _pinned: dict[tuple[str, str], Publication]
+
+    def current(self, dataset: str = "poi") -> Publication | None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _find_run(self, dataset: str, run_id: str, known: Publication | None
+                  ) -> Publication | None:  # pragma: no cover
+        raise NotImplementedError
+
+    def pinned(self, dataset: str, run_id: str) -> Publication | None:
+        """The publication ``run_id`` of ``dataset`` while it is still kept, else None.
+
+        What a paged harvest's ``next`` link names, so every page comes from the publication
+        the first page came from, even across a switch and on another serve node.
+        """
+        now = self.current(dataset)
+        if now is not None and now.run_id == run_id:
+            return now
+        if not RUN_ID.match(run_id):
+            return None
+        key = (dataset, run_id)
+        with self._lock:
+            known = self._pinned.get(key)
+        pub = self._find_run(dataset, run_id, known)
+        with self._lock:
+            if pub is None:  # pruned: the harvest restarts
+                self._pinned.pop(key, None)
+            else:
+                self._pinned[key] = pub
+                while len(self._pinned) > PINNED_KEPT:
+                    self._pinned.pop(next(iter(self._pinned)))
+        return pub
+
+
+class PublicationReader(_PinnedRuns):
     """The serving side's view of a publication directory (see ``publication.directory``)."""
 
     backend = "gpkg"
@@ -186,38 +238,19 @@ class PublicationReader:
         """The publication last read for ``dataset`` (a directory is never behind)."""
         return self._current.get(dataset)
 
-    def pinned(self, dataset: str, run_id: str) -> Publication | None:
-        """The publication ``run_id`` of ``dataset`` while it is still kept, else None.
-
-        What a paged harvest's ``next`` link names, so every page comes from the publication
-        the first page came from, even across a switch and on another serve node.
-        """
-        now = self.current(dataset)
-        if now is not None and now.run_id == run_id:
-            return now
-        if not RUN_ID.match(run_id):
+    def _find_run(self, dataset: str, run_id: str, known: Publication | None
+                  ) -> Publication | None:
+        """The run's file while it exists (the retention deletes old ones)."""
+        if known is not None:
+            return known if known.path is not None and known.path.exists() else None
+        found = sorted((self.root / "publications").glob(f"{dataset}-*-{run_id}.gpkg"))
+        if not found:
             return None
-        with self._lock:
-            pub = self._pinned.get((dataset, run_id))
-            if pub is None:
-                found = sorted((self.root / "publications").glob(f"{dataset}-*-{run_id}.gpkg"))
-                if not found:
-                    return None
-                pub = Publication(dataset, found[0], _as_of_of(found[0].name, dataset),
-                                  run_id)
-                try:
-                    with sqlite3.connect(f"file:{pub.path}?mode=ro", uri=True) as db:
-                        pub.meta = {k: json.loads(v) for k, v in
-                                    db.execute("SELECT key, value FROM publication_meta")}
-                except sqlite3.Error:  # pruned meanwhile, or not a publication
-                    return None
-                self._pinned[(dataset, run_id)] = pub
-                while len(self._pinned) > PINNED_KEPT:
-                    self._pinned.pop(next(iter(self._pinned)))
-            if not pub.path or not pub.path.exists():  # pruned since: the harvest restarts
-                self._pinned.pop((dataset, run_id), None)
-                return None
-            return pub
+        try:
+            meta = read_meta(found[0])
+        except sqlite3.Error:  # pruned meanwhile, or not a publication
+            return None
+        return Publication(dataset, found[0], _as_of_of(found[0].name, dataset), run_id, meta)
 
     def _reload(self, pointer: Path, stamp: tuple[int, int]) -> None:
         entries = json.loads(pointer.read_text(encoding="utf-8"))
@@ -227,12 +260,9 @@ class PublicationReader:
             if old is not None and old.run_id == entry["run_id"]:
                 fresh[dataset] = old
                 continue
-            pub = Publication(dataset, self.root / entry["file"],
-                              date.fromisoformat(entry["as_of"]), entry["run_id"])
-            with sqlite3.connect(f"file:{pub.path}?mode=ro", uri=True) as db:
-                pub.meta = {k: json.loads(v) for k, v in
-                            db.execute("SELECT key, value FROM publication_meta")}
-            fresh[dataset] = pub
+            path = self.root / entry["file"]
+            fresh[dataset] = Publication(dataset, path, date.fromisoformat(entry["as_of"]),
+                                         entry["run_id"], read_meta(path))
         self._current, self._stamp = fresh, stamp
 
 
@@ -463,7 +493,7 @@ class PgHandle:
                 LOGGER.warning("could not return a publication connection", exc_info=True)
 
 
-class PostGISReader:
+class PostGISReader(_PinnedRuns):
     """The serving side's view of a PostGIS publication database (``pub_*`` schemas).
 
     The URL may name a primary, a hot-standby replica, or a libpq host list tried in order
@@ -545,44 +575,29 @@ class PostGISReader:
         """What /health adds: the pool's use and the server's replication state."""
         return {"pool": self.pool_status(), "database": self.database_status()}
 
-    def pinned(self, dataset: str, run_id: str) -> Publication | None:
-        """The publication ``run_id`` of ``dataset`` while its schema is kept, else None.
+    def _find_run(self, dataset: str, run_id: str, known: Publication | None
+                  ) -> Publication | None:
+        """The run's schema while it exists (the retention drops old ones).
 
-        See :meth:`PublicationReader.pinned`. Raises :class:`PublicationUnreadable` when the
-        database cannot be read.
+        Raises :class:`PublicationUnreadable` when the database cannot be read.
         """
         import psycopg
 
-        now = self.current(dataset)
-        if now is not None and now.run_id == run_id:
-            return now
-        if not RUN_ID.match(run_id):
-            return None
-        with self._lock:
-            pub = self._pinned.get((dataset, run_id))
-        schema = f"pub_{dataset}_{run_id.lower()}"
+        schema = schema_name(dataset, run_id)
         try:
             with self.database.connection() as conn:
-                meta_table = conn.execute("SELECT to_regclass(%s)",
-                                          [f'"{schema}".publication_meta']).fetchone()[0]
-                if meta_table is None:  # pruned: the harvest restarts
-                    conn.rollback()
-                    return None
-                if pub is None:
-                    meta = {k: json.loads(v) for k, v in conn.execute(
-                        f'SELECT key, value FROM "{schema}".publication_meta')}
-                    pub = Publication(dataset, None, date.fromisoformat(meta["as_of"]),
-                                      run_id, meta, backend="postgis", schema=schema,
-                                      database=self.database)
+                kept = conn.execute("SELECT to_regclass(%s)",
+                                    [f'"{schema}".publication_meta']).fetchone()[0]
+                if kept is not None and known is None:
+                    meta = _schema_meta(conn, schema)
+                    known = Publication(dataset, None, date.fromisoformat(meta["as_of"]),
+                                        run_id, meta, backend="postgis", schema=schema,
+                                        database=self.database)
                 conn.rollback()
         except psycopg.Error as exc:
             raise PublicationUnreadable(f"publication database unreadable: "
                                         f"{type(exc).__name__}") from exc
-        with self._lock:
-            self._pinned[(dataset, run_id)] = pub
-            while len(self._pinned) > PINNED_KEPT:
-                self._pinned.pop(next(iter(self._pinned)))
-        return pub
+        return known if kept is not None else None
 
     def _reload(self) -> None:
         import psycopg
@@ -623,9 +638,8 @@ class PostGISReader:
                 if old is not None and old.run_id == run_id and old.schema == schema:
                     fresh[dataset] = old
                     continue
-                meta = {k: json.loads(v) for k, v in conn.execute(
-                    f'SELECT key, value FROM "{schema}".publication_meta')}
-                fresh[dataset] = Publication(dataset, None, as_of, run_id, meta,
+                fresh[dataset] = Publication(dataset, None, as_of, run_id,
+                                             _schema_meta(conn, schema),
                                              backend="postgis", schema=schema,
                                              database=self.database)
             conn.rollback()

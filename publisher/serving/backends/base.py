@@ -115,9 +115,3 @@ class PublicationBackend(ABC):
     @abstractmethod
     def source_name(self, pub: Publication) -> str:
         """What names ``pub``'s storage (its file, or database and schema; no password)."""
-
-    def reading(self, pub: Publication) -> AbstractContextManager[Query]:
-        """A :class:`Query` for a ``with`` block, closed at its end."""
-        from contextlib import closing
-
-        return closing(self.query(pub))

@@ -164,8 +164,8 @@ class Compiler:
         self.locator = locator
         self.ph = dialect.ph
         self.where = Where(dialect.true)
-        #: The count of the last spatial predicate read from the R-tree alone (SQL, params).
-        self.index_only: tuple[str, list[Any]] | None = None
+        #: The last spatial predicate's SQL, and its count from the R-tree alone (SQL, params).
+        self.index_only: tuple[str, str, list[Any]] | None = None
 
     def error(self, message: str) -> FilterError:
         """A 400-kind error at this filter's locator."""
@@ -369,8 +369,9 @@ class Compiler:
                      f"r.maxy {hi} ?) OR {rim_test})")
         params = [*outer, inner[0], inner[2], inner[1], inner[3]]
         self.where.params += params
-        self.index_only = (f'SELECT count(*) FROM "{rtree}" r WHERE {condition}', params)
-        return f'(t.fid IN (SELECT r.id FROM "{rtree}" r WHERE {condition}))'
+        sql = f'(t.fid IN (SELECT r.id FROM "{rtree}" r WHERE {condition}))'
+        self.index_only = (sql, f'SELECT count(*) FROM "{rtree}" r WHERE {condition}', params)
+        return sql
 
     def _literal(self, value: Any) -> GeometryLiteral:
         """A geometry literal of any syntax, in EPSG:31370."""
@@ -549,9 +550,8 @@ def compile_filter(node: ast.Node | None, layer: Layer, dialect: Dialect = GPKG,
         compiler.where.sql = compiler.node(node)
     except RecursionError as exc:
         raise FilterError("filter nested too deeply", locator) from exc
-    if compiler.index_only is not None and compiler.where.sql.startswith("(t.fid IN (SELECT r.id") \
-            and compiler.where.params == compiler.index_only[1]:
-        compiler.where.count_sql = compiler.index_only  # the filter is that one predicate
+    if compiler.index_only is not None and compiler.where.sql == compiler.index_only[0]:
+        compiler.where.count_sql = compiler.index_only[1:]  # the filter is that one predicate
     return compiler.where
 
 

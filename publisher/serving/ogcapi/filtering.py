@@ -94,54 +94,68 @@ def request_filter(params: Mapping[str, str], body: bytes | None = None) -> Requ
 def parse_filter(text: str, lang: str | None, crs: str | None) -> RequestFilter:
     """Parse ``filter`` as CQL2 text (or JSON), with a message that names what is wrong."""
     if lang == JSON_LANG:
-        if len(text) > MAX_FILTER_LENGTH:
-            raise FilterError(f"filter is {len(text):,} characters long; the maximum is "
-                              f"{MAX_FILTER_LENGTH:,}")
-        return parse_filter_json(text.encode(), crs)
+        _check_length(text)
+        return parse_filter_json(text.encode(), crs, what="the filter")
     if lang not in TEXT_LANGS:
         raise FilterError(f"filter-lang {quoted(lang or '')} is not supported: use cql2-text "
                           "(or POST a cql2-json body)")
-    if crs is not None and crs not in SUPPORTED_CRS:
-        raise FilterError(f"filter-crs {quoted(crs)} is not supported: use one of "
-                          f"{', '.join(SUPPORTED_CRS)}")
-    if len(text) > MAX_FILTER_LENGTH:
-        raise FilterError(f"filter is {len(text):,} characters long; the maximum is "
-                          f"{MAX_FILTER_LENGTH:,}")
+    _check_filter_crs(crs)
+    _check_length(text)
     if (depth := bracket_depth(text)) > MAX_FILTER_DEPTH:
         raise FilterError(f"filter nests brackets {depth} deep; the maximum is "
                           f"{MAX_FILTER_DEPTH}")
     try:
         node = sql_like(parse_cql2_text(text))
     except Exception as exc:  # lark raises many kinds; all mean "not CQL2 text"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise FilterError(f"filter is not valid CQL2 text: {first[:200]}") from None
-    try:
-        check_size(node, max_terms=MAX_FILTER_TERMS, max_depth=MAX_FILTER_DEPTH)
-    except FilterTooComplex as exc:
-        raise FilterError(str(exc)) from None
-    return RequestFilter(node, crs or CRS84)
+        raise FilterError(f"filter is not valid CQL2 text: {_first_line(exc)}") from None
+    return _within_limits(node, crs)
 
 
-def parse_filter_json(body: bytes, crs: str | None) -> RequestFilter:
-    """Parse a POSTed CQL2 JSON filter, within the same limits as a CQL2 text one."""
+def parse_filter_json(body: bytes, crs: str | None, what: str = "the body") -> RequestFilter:
+    """Parse a CQL2 JSON filter within the same limits as a CQL2 text one.
+
+    ``what`` names where it came from in messages: a POSTed body or the ``filter`` parameter.
+    """
     if len(body) > MAX_FILTER_JSON_BYTES:
         raise FilterError(f"the CQL2 JSON body is {len(body):,} bytes; the maximum is "
                           f"{MAX_FILTER_JSON_BYTES:,}")
-    if crs is not None and crs not in SUPPORTED_CRS:
-        raise FilterError(f"filter-crs {quoted(crs)} is not supported: use one of "
-                          f"{', '.join(SUPPORTED_CRS)}")
+    _check_filter_crs(crs)
     try:
         doc = json.loads(body)
     except (ValueError, RecursionError):
-        raise FilterError("the body is not JSON: POST a CQL2 JSON filter") from None
+        hint = "POST a CQL2 JSON filter" if what == "the body" else "give a CQL2 JSON filter"
+        raise FilterError(f"{what} is not JSON: {hint}") from None
     if (depth := json_depth(doc)) > 2 * MAX_FILTER_DEPTH + 4:
         raise FilterError(f"the CQL2 JSON filter nests {depth} deep; the maximum is "
                           f"{2 * MAX_FILTER_DEPTH + 4} (objects and arrays)")
     try:
         node = sql_like(parse_cql2_json(cql2_json_as_pygeofilter_reads_it(doc)))
     except Exception as exc:  # pygeofilter raises many kinds; all mean "not CQL2 JSON"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise FilterError(f"the body is not a valid CQL2 JSON filter: {first[:200]}") from None
+        raise FilterError(f"{what} is not a valid CQL2 JSON filter: "
+                          f"{_first_line(exc)}") from None
+    return _within_limits(node, crs)
+
+
+def _check_length(text: str) -> None:
+    if len(text) > MAX_FILTER_LENGTH:
+        raise FilterError(f"filter is {len(text):,} characters long; the maximum is "
+                          f"{MAX_FILTER_LENGTH:,}")
+
+
+def _check_filter_crs(crs: str | None) -> None:
+    if crs is not None and crs not in SUPPORTED_CRS:
+        raise FilterError(f"filter-crs {quoted(crs)} is not supported: use one of "
+                          f"{', '.join(SUPPORTED_CRS)}")
+
+
+def _first_line(exc: Exception) -> str:
+    """The parser's message, first line, bounded (or the error's kind when it has none)."""
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:200]
+
+
+def _within_limits(node: Any, crs: str | None) -> RequestFilter:
+    """``node`` as the request's filter once it is within the documented size limits."""
     try:
         check_size(node, max_terms=MAX_FILTER_TERMS, max_depth=MAX_FILTER_DEPTH)
     except FilterTooComplex as exc:
