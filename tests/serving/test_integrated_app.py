@@ -57,6 +57,19 @@ def test_no_canary_in_any_endpoint_or_download(base) -> None:
     bodies["/wfs all"] = httpx.get(
         base + "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=POI:POI",
         timeout=60).content
+    # The pinned pages a harvest follows (next links name the publication), a CQL2 JSON
+    # filter on GET, the conformance list, and the 410 of a publication no longer kept.
+    for path in ("/ogc/collections/poi/items?limit=50",
+                 "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=POI:POI&COUNT=50"
+                 "&OUTPUTFORMAT=application/json"):
+        links = httpx.get(base + path, timeout=60).json()["links"]
+        (nxt,) = [link["href"] for link in links if link["rel"] == "next"]
+        bodies[f"{path} next"] = httpx.get(nxt, timeout=60).content
+    extra = ['/ogc/collections/poi/items?filter-lang=cql2-json&limit=50'
+             '&filter={"op":"=","args":[{"property":"PRODUCT"},"RegisterHerstelvorderingen"]}',
+             "/ogc/conformance", "/ogc/collections/poi/items?publication=20000101T000000Z"]
+    for path in extra:
+        bodies[path] = httpx.get(base + path, timeout=60).content
     assert len(bodies) > 20
     leaks = [hit for path, body in bodies.items() for hit in canaries_in_bytes(body, path)]
     assert leaks == []
