@@ -4,7 +4,9 @@
 #   PostgreSQL 15 + PostGIS: the production store and publication target, tested for real;
 #   gdal-bin: ogrinfo/ogr2ogr as WFS, OAPIF and GML clients in tests and downloads;
 #   chromium: the viewer's browser tests (driven by Playwright's Python package);
-#   nodejs/npm: the viewer's vendored JavaScript, from npm at install time.
+#   nodejs/npm: the viewer's vendored JavaScript, from npm at install time;
+#   python3-qgis: headless QGIS (Debian's /usr/bin/python3) adds our WMS, WFS and tiles in tests;
+#   libreoffice-calc-nogui: opens the CSV downloads as a nl-BE spreadsheet user would.
 set -euo pipefail
 
 packages=()
@@ -13,6 +15,8 @@ dpkg -s postgresql-15-postgis-3 >/dev/null 2>&1 || packages+=(postgresql-15-post
 command -v ogr2ogr >/dev/null || packages+=(gdal-bin)
 command -v chromium >/dev/null || packages+=(chromium)
 command -v npm >/dev/null || packages+=(nodejs npm)
+dpkg -s python3-qgis >/dev/null 2>&1 || packages+=(python3-qgis)
+command -v soffice >/dev/null || packages+=(libreoffice-calc-nogui)
 
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

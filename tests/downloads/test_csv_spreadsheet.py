@@ -2,9 +2,9 @@
 
 A spreadsheet in the nl-BE locale reads ``,`` as the decimal separator and ``.`` as the
 thousands separator, so ``152000.25`` stays text there (LibreOffice 7.4, locale nl-BE, checked)
-and only ``152000,25`` is a number. The Python test applies those rules to every CSV; when
-LibreOffice is installed (``soffice``; not among scripts/system-deps.sh's packages, so the
-test skips without it), the CSV is also converted headlessly with the nl-BE import filter and
+and only ``152000,25`` is a number. The Python test applies those rules to every CSV; with
+LibreOffice (``soffice``, installed by scripts/system-deps.sh; the test skips only where it
+cannot be installed) the CSV is also converted headlessly with the nl-BE import filter and
 the cell types are read back from the workbook. GDAL reads the same files through the
 ``.csvt`` beside them.
 """
