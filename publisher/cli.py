@@ -44,12 +44,12 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """All commands and options; each command module adds its own sub-parser."""
-    from publisher.commands import demo, operations, publish, serve, store
+    from publisher.commands import demo, ldes_replicate, operations, publish, serve, store
 
     parser = _Parser(prog="vlok-publisher", description=__doc__.splitlines()[0])
     parser.add_argument("--config", help="settings YAML (default: config/settings.yaml)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module in (demo, store, publish, operations, serve):
+    for module in (demo, store, publish, operations, serve, ldes_replicate):
         module.register(sub)
     return parser
 

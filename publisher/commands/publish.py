@@ -97,11 +97,12 @@ def downloads_after_switch(target, as_of, keep_days: int, quiet: bool):
     elif getattr(target, "mirror_dir", None) is not None:
         root = target.mirror_dir
     else:
-        return None
+        return ldes_after_switch(target)
 
     def export(current, changes, report) -> None:
         from publisher.downloads import export_downloads, prune_downloads
 
+        ldes_after_switch(target)(current, changes, report)
         source = current.path if isinstance(target, DirectoryTarget) \
             else target.mirror_file(current.dataset, current.run_id)
         export_downloads(root, current.dataset, source, current.as_of, current.run_id, changes,
@@ -112,3 +113,24 @@ def downloads_after_switch(target, as_of, keep_days: int, quiet: bool):
             source.unlink(missing_ok=True)
 
     return export
+
+
+def ldes_after_switch(target):
+    """The event stream follows every POI publication (a no-op for the policy dataset).
+
+    Idempotent: it appends the runs not in the stream yet, so completing a dead run's
+    follow-up, or the first publish after an upgrade (the backfill), write what is missing.
+    """
+
+    def append(current, changes, report) -> None:
+        if current.dataset != "poi":
+            return
+        from publisher.publication.ldes import write_stream
+
+        serving = target.current("poi")
+        location = None if serving is None else (
+            str(serving.location.relative_to(target.root)) if hasattr(target, "root")
+            else serving.location)
+        write_stream(target, location)
+
+    return append

@@ -108,7 +108,23 @@ def _service_distributions(base: str, dataset: str, product: str | None
                "dct:conformsTo": {
                    "@id": "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"}},
            **_rights()}
-    return [wfs, ogc]
+    if dataset != "poi":
+        return [wfs, ogc]
+    ldes = {"@id": f"{base}/ldes/woningkwaliteit#{product or dataset}",
+            "@type": "dcat:Distribution",
+            "dct:title": _nl("Dagelijkse wijzigingen als Linked Data Event Stream (TREE/LDES, "
+                             f"OSLO){where}"),
+            "dcat:accessURL": {"@id": f"{base}/ldes/woningkwaliteit"},
+            "dcat:mediaType": {"@id": "https://www.iana.org/assignments/media-types/"
+                                      "application/ld+json"},
+            "dct:conformsTo": {"@id": "https://w3id.org/ldes/specification"},
+            "dcat:accessService": {
+                "@type": "dcat:DataService",
+                "dct:title": _nl("Linked Data Event Stream woningkwaliteit"),
+                "dcat:endpointURL": {"@id": f"{base}/ldes/woningkwaliteit"},
+                "dct:conformsTo": {"@id": "https://w3id.org/ldes/specification"}},
+            **_rights()}
+    return [wfs, ogc, ldes]
 
 
 def _dataset(base: str, key: str, dataset: str, product: str | None, title: str,

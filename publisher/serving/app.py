@@ -36,6 +36,7 @@ from starlette.routing import BaseRoute, Route
 
 from publisher.downloads import routes as download_routes
 from publisher.serving import edge, metrics
+from publisher.serving.ldes import routes as ldes_routes
 from publisher.serving.lookup import routes as lookup_routes
 from publisher.serving.lookup.errors import Problem
 from publisher.serving.lookup.web import problem_response
@@ -49,6 +50,8 @@ from publisher.serving.publications import (
     PublicationUnreadable,
     is_database_url,
 )
+from publisher.serving.streaming import StreamGate
+from publisher.serving.tiles import routes as tile_routes
 from publisher.serving.viewer import routes as viewer_routes
 
 LOGGER = logging.getLogger(__name__)
@@ -78,7 +81,8 @@ def create_app(publication_dir: Path | str | None = None, *,
     database = is_database_url(str(publication_dir))
     source: Path | str = str(publication_dir) if database else Path(publication_dir)
     reader = reader_for(source)
-    ogc = OgcApi(source, base_url=base_url)
+    gate = StreamGate.from_settings()  # the worker's cap on large responses, every surface
+    ogc = OgcApi(source, base_url=base_url, gate=gate)
 
     async def health(request: Request) -> Response:
         # In a thread: reading the pointer may wait for a pooled connection, and the event
@@ -92,10 +96,12 @@ def create_app(publication_dir: Path | str | None = None, *,
     routes: list[BaseRoute] = [
         Route("/health", health),
         Route("/metrics", metrics_endpoint),
+        *tile_routes(reader),  # OGC API Tiles: before pygeoapi's /ogc mount
         *ogc.routes(),
-        *_wfs_routes(reader),
+        *_wfs_routes(reader, gate),
         *lookup_routes(reader),
-        *_downloads(source, database),
+        *_downloads(source, database, gate),
+        *ldes_routes(source, database),  # the event stream, /id/feit and /id/concept
         *viewer_routes(reader),  # "/" is the citizen map viewer
     ]
     @asynccontextmanager
@@ -220,23 +226,24 @@ def _health(reader: PublicationReader | PostGISReader) -> JSONResponse:
                         headers=None if ok else {"Retry-After": str(edge.RETRY_AFTER_SECONDS)})
 
 
-def _wfs_routes(reader: PublicationReader | PostGISReader) -> list[BaseRoute]:
+def _wfs_routes(reader: PublicationReader | PostGISReader, gate: StreamGate
+                ) -> list[BaseRoute]:
     """The WFS 2.0 at ``/wfs`` when its package is installed (another team builds it)."""
     try:
         from publisher.serving.wfs import routes as wfs_routes
     except ImportError:
         return []
-    return wfs_routes(reader)
+    return wfs_routes(reader, gate=gate)
 
 
-def _downloads(source: Path | str, database: bool) -> list[BaseRoute]:
+def _downloads(source: Path | str, database: bool, gate: StreamGate) -> list[BaseRoute]:
     """Download routes: beside a directory publication, or in ``files_dir`` for PostGIS.
 
     With PostGIS the files come from the publish job's GeoPackage mirror and the change sets
     from ``vlok_publication.change``.
     """
     if not database:
-        return download_routes(Path(source))
+        return download_routes(Path(source), stream=gate.stream)
     from publisher.config import load_settings
     from publisher.publication.postgis import changes_since, history_engine
 
@@ -251,4 +258,5 @@ def _downloads(source: Path | str, database: bool) -> list[BaseRoute]:
             except Exception as exc:  # the database: 503 at the app boundary
                 raise PublicationUnreadable(f"run history unreadable: {exc}") from None
 
-    return download_routes(Path(load_settings().files_dir), history=History())
+    return download_routes(Path(load_settings().files_dir), history=History(),
+                           stream=gate.stream)

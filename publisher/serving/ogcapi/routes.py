@@ -67,6 +67,7 @@ from publisher.serving.ogcapi.limits import (
 )
 from publisher.serving.ogcapi.provider import reader_for
 from publisher.serving.publications import PublicationUnreadable
+from publisher.serving.streaming import StreamGate
 
 LOGGER = logging.getLogger(__name__)
 
@@ -145,9 +146,12 @@ def _kebab(code: str) -> str:
 class OgcApi:
     """pygeoapi over one publication directory or PostGIS database, as Starlette routes."""
 
-    def __init__(self, publication_dir: str | Path, base_url: str | None = None) -> None:
+    def __init__(self, publication_dir: str | Path, base_url: str | None = None,
+                 gate: StreamGate | None = None) -> None:
         self.publication_dir = publication_dir  # a directory or a postgresql+psycopg:// URL
         self.base_url = base_url.rstrip("/") if base_url else None
+        #: The worker's cap on large responses sent at once (shared with WFS and downloads).
+        self.gate = gate if gate is not None else StreamGate.from_settings()
         self._template = load_template()
         self._apis: OrderedDict[str, API] = OrderedDict()
 
@@ -267,7 +271,10 @@ class OgcApi:
         if status == HTTPStatus.OK and fn is itemtypes_api.get_collection_queryables \
                 and headers.get("Content-Type") == "application/schema+json":
             content = _queryables_schema(content)
-        return _to_response(headers, status, content)
+        return self.gate.send(_to_response(headers, status, content), lambda: problem(
+            HTTPStatus.SERVICE_UNAVAILABLE, "ServiceUnavailable",
+            f"more than {self.gate.limit} large responses in progress on this server; "
+            "retry shortly or ask a smaller page (limit)", request.url.path))
 
     def _call_reading(self, fn: ApiFunction, api: API, api_request: APIRequest,
                       args: list[str], items: bool, q: Any
@@ -488,6 +495,8 @@ def _with_metadata_links(api: API, content: str | bytes | dict) -> str:
          "(GML, Shapefile, CSV, GeoPackage, GeoJSON)", "href": f"{root}/downloads"},
         {"rel": "alternate", "type": "application/xml", "title": "WFS 2.0 (POI:POI)",
          "href": f"{root}/wfs?SERVICE=WFS&REQUEST=GetCapabilities"},
+        {"rel": "alternate", "type": "application/ld+json", "title": "Dagelijkse wijzigingen "
+         "als Linked Data Event Stream (TREE/LDES, OSLO)", "href": f"{root}/ldes/woningkwaliteit"},
     ])
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
