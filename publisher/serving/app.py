@@ -106,8 +106,8 @@ def create_app(publication_dir: Path | str | None = None, *,
     ]
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        # Build the address index in the background: at flanders scale it takes seconds,
-        # which the first citizen's search should not wait for.
+        # Open the address register's index in the background (on PostGIS: fetch its local
+        # copy, seconds at flanders scale), which the first citizen's search should not wait for.
         threading.Thread(target=_warm_address_index, args=(reader,), daemon=True).start()
         yield
 
@@ -122,8 +122,8 @@ def create_app(publication_dir: Path | str | None = None, *,
 
 
 def _warm_address_index(reader: PublicationReader) -> None:
-    """Build the lookup's address index of the current publication (errors only logged)."""
-    from publisher.serving.lookup.address import index_for
+    """Open the address register index of the current publication (errors only logged)."""
+    from publisher.serving.lookup.register import register_for as index_for
 
     try:
         pub = reader.current("poi")

@@ -56,6 +56,11 @@ def build_config(publication_dir: str | os.PathLike[str], server_url: str,
         for provider in resource.get("providers", []):
             if provider.get("name") == PROVIDER:
                 provider["data"] = _source(publication_dir)
+    from publisher.serving.tiles.documents import collection_links  # (tiles import us)
+
+    for cid, resource in config["resources"].items():
+        resource["links"] = [*resource.get("links", []),
+                             *collection_links(config["server"]["url"], cid, resource)]
     return config
 
 
@@ -106,6 +111,13 @@ CONFORMANCE_CLASSES = (
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
     "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    # OGC API - Tiles 1.0 (20-057): vector tiles of the POI collections (publisher.serving.
+    # tiles; tests/serving/tiles/test_tiles_api.py); not the dataset tilesets, not OAS paths
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
 )
 
 #: Part 3 parameters of every items path (pygeoapi 0.21 does not declare them).

@@ -399,6 +399,37 @@ def test_casei_folds_a_like_pattern_as_it_folds_the_column(ogc):
         ogc, filter="NAAM LIKE 'Woning%'") > 0
 
 
+# -- Tiles 1.0: vector tiles of the POI collections (behaviour: tests/serving/tiles/) -------
+
+TILES = "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/"
+
+
+@proves(TILES + "core", TILES + "mvt")
+def _tiles_core(ogc, **_):
+    r = ogc.get("/collections/poi/tiles/WebMercatorQuad/8/85/131")  # Flanders at z8
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/vnd.mapbox-vector-tile" and r.content
+    assert ogc.get("/collections/poi/tiles/WebMercatorQuad/8/85/999").status_code == 404
+    assert ogc.get("/collections/poi/tiles/WebMercatorQuad/x/85/1").status_code == 400
+
+
+@proves(TILES + "tileset", TILES + "tilesets-list", TILES + "geodata-tilesets")
+def _tilesets(ogc, **_):
+    coll = ogc.get("/collections/poi", params={"f": "json"}).json()
+    href = next(link["href"] for link in coll["links"]
+                if link["rel"] == "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector")
+    listed = ogc.get(href).json()["tilesets"]
+    assert {t["dataType"] for t in listed} == {"vector"}
+    for summary in listed:
+        self_href = next(link["href"] for link in summary["links"] if link["rel"] == "self")
+        tileset = ogc.get(self_href).json()
+        template = next(link["href"] for link in tileset["links"] if link["rel"] == "item")
+        limits = tileset["tileMatrixSetLimits"][8]
+        url = template.format(tileMatrix=8, tileRow=limits["minTileRow"],
+                              tileCol=limits["minTileCol"])
+        assert ogc.get(url).status_code == 200, url
+
+
 # -- every declared class, by its proof (after the proofs: they register themselves) ----
 
 @pytest.mark.parametrize("uri", sorted(PROOFS))

@@ -1,0 +1,154 @@
+"""What one vector tile holds: the points in it, or their clusters when they are many.
+
+Why two kinds: at Flanders zoom one tile covers every point of a product (over 100,000 at
+flanders scale); sent as points it would be megabytes and a browser would draw them all.
+So, like the viewer's Leaflet map (``viewer.mapdata.clusters``), a tile with more than
+:data:`MAX_TILE_POINTS` points in it holds counts per cell of a :data:`CELLS` × :data:`CELLS`
+grid aligned to the tile (so a cluster never straddles two tiles and the counts of a level sum
+to the product's count), each at the mean position of its points. A tile with fewer holds the
+points themselves, with what a popup shows (``POID``, ``PRODUCT``, ``ADRESID``, ``adres``),
+read through the one box filter of the backend (R-tree on a GeoPackage, GiST on PostGIS).
+
+Deciding costs no query: the positions come from the viewer's per-run columns
+(``viewer.mapdata.columns``: memory-mapped, shared by the workers), projected once per run
+into each set's CRS (pyproj on arrays) and sorted on x, so a tile's points are a
+``searchsorted`` slice and a mask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import morecantile
+import numpy as np
+
+from publisher.serving.crs import parse_crs
+from publisher.serving.publications import Publication
+from publisher.serving.tiles.matrixsets import EXTENT, Grid
+from publisher.serving.tiles.mvt import PointLayer, encode
+from publisher.serving.viewer import mapdata
+from publisher.serving.viewer.texts import PRODUCTS
+
+#: Above this many points in a tile (buffer included) it holds clusters: ~80 bytes a point,
+#: so a point tile stays under ~100 kB.
+MAX_TILE_POINTS = 1200
+#: Cluster cells per tile side: 8 × 8 cells of 64 px on a 512 px MapLibre tile.
+CELLS = 8
+#: Points this far (tile units) beyond the edge are included, so symbols are not cut off.
+BUFFER = 64
+#: The layer every tile holds (QGIS and the style name it).
+LAYER = "poi"
+_NAMES = tuple(PRODUCTS)
+_CRS84 = parse_crs("CRS84")
+
+
+@dataclass(frozen=True)
+class Positions:
+    """Every point of a run in one grid's CRS, sorted on x, with its product's index."""
+
+    x: np.ndarray
+    y: np.ndarray
+    product: np.ndarray
+
+
+def positions(pub: Publication, grid: Grid) -> Positions:
+    """All points of ``pub`` projected into ``grid``'s CRS (built once per run and grid)."""
+    parts = [mapdata.columns(pub, name) for name in _NAMES]
+    lon = np.concatenate([c.lon for c in parts])
+    lat = np.concatenate([c.lat for c in parts])
+    product = np.concatenate([np.full(len(c.lon), i, np.int8) for i, c in enumerate(parts)])
+    keep = np.isfinite(lon) & np.isfinite(lat)
+    xy = grid.crs.from_native(_CRS84.to_native(np.column_stack([lon[keep], lat[keep]])))
+    order = np.argsort(xy[:, 0], kind="stable")
+    return Positions(np.ascontiguousarray(xy[order, 0]), np.ascontiguousarray(xy[order, 1]),
+                     product[keep][order])
+
+
+@dataclass(frozen=True)
+class TileBox:
+    """A tile's bounds in its grid's CRS and the scale to tile coordinates."""
+
+    left: float
+    bottom: float
+    right: float
+    top: float
+
+    @property
+    def per_unit(self) -> float:
+        """CRS units per tile unit."""
+        return (self.right - self.left) / EXTENT
+
+    def local(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """CRS coordinates → tile coordinates (origin top left, y down)."""
+        return (x - self.left) / self.per_unit, (self.top - y) / self.per_unit
+
+    def grown(self, units: float) -> tuple[float, float, float, float]:
+        """The bounds widened by ``units`` tile units on every side."""
+        d = units * self.per_unit
+        return self.left - d, self.bottom - d, self.right + d, self.top + d
+
+
+def tile_box(grid: Grid, tile: morecantile.Tile) -> TileBox:
+    """The bounds of ``tile``."""
+    b = grid.tms.xy_bounds(tile)
+    return TileBox(b.left, b.bottom, b.right, b.top)
+
+
+def _inside(pos: Positions, box: tuple[float, float, float, float],
+            product: int | None) -> np.ndarray:
+    """Indices of the points in ``box`` (left/bottom edges in, right/top out)."""
+    lo, hi = np.searchsorted(pos.x, [box[0], box[2]], side="left")
+    y = pos.y[lo:hi]
+    mask = (y >= box[1]) & (y < box[3])
+    if product is not None:
+        mask &= pos.product[lo:hi] == product
+    return lo + np.flatnonzero(mask)
+
+
+def render(pub: Publication, grid: Grid, tile: morecantile.Tile, pos: Positions,
+           product: str | None) -> bytes:
+    """The MVT of ``tile``: points, or clusters when there are more than the maximum."""
+    box = tile_box(grid, tile)
+    index = None if product is None else _NAMES.index(product)
+    buffered = _inside(pos, box.grown(BUFFER), index)
+    if len(buffered) <= MAX_TILE_POINTS:
+        return encode([_points(pub, grid, box, product)])
+    inner = _inside(pos, box.grown(0), index)
+    return encode([_clusters(pos, box, inner)])
+
+
+def _points(pub: Publication, grid: Grid, box: TileBox, product: str | None) -> PointLayer:
+    """The points of the buffered tile with their popup properties, from the backend."""
+    # the buffer stops at the set's edge (beyond it Web Mercator has no coordinates)
+    g = grid.tms.xy_bbox
+    x1, y1, x2, y2 = box.grown(BUFFER)
+    area = (max(x1, g.left), max(y1, g.bottom), min(x2, g.right), min(y2, g.top))
+    found = mapdata.points(pub, product, area, grid.crs_name)["features"]
+    lonlat = np.array([f["geometry"]["coordinates"] for f in found],  # type: ignore[index]
+                      dtype=float).reshape(-1, 2)
+    xy = grid.crs.from_native(_CRS84.to_native(lonlat))
+    x, y = box.local(xy[:, 0], xy[:, 1])
+    props = [f["properties"] for f in found]  # type: ignore[index]
+    return PointLayer(LAYER, x, y, {
+        "POID": [f["id"] for f in found],  # type: ignore[index]
+        "PRODUCT": [p["PRODUCT"] for p in props],
+        "ADRESID": [p["ADRESID"] for p in props],
+        "adres": [p["adres"] for p in props],
+        "count": [1] * len(found)})
+
+
+def _clusters(pos: Positions, box: TileBox, inner: np.ndarray) -> PointLayer:
+    """Counts per product and cell of the tile's grid, at the mean position of their points."""
+    x, y = box.local(pos.x[inner], pos.y[inner])
+    cell = EXTENT / CELLS
+    cx = np.clip((x // cell).astype(np.int64), 0, CELLS - 1)
+    cy = np.clip((y // cell).astype(np.int64), 0, CELLS - 1)
+    key = (pos.product[inner].astype(np.int64) * CELLS + cy) * CELLS + cx
+    order = np.argsort(key, kind="stable")
+    key, x, y = key[order], x[order], y[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.array([], int)
+    counts = np.diff(np.r_[starts, len(key)])
+    mean_x = np.add.reduceat(x, starts) / counts if len(key) else np.empty(0)
+    mean_y = np.add.reduceat(y, starts) / counts if len(key) else np.empty(0)
+    names = [_NAMES[k // (CELLS * CELLS)] for k in key[starts].tolist()]
+    return PointLayer(LAYER, mean_x, mean_y, {"PRODUCT": names, "count": counts.tolist()})

@@ -1,0 +1,90 @@
+"""A Mapbox Vector Tile 2.1 encoder for point layers.
+
+Why our own and not ``mapbox_vector_tile.encode``: every feature we tile is a point, already
+in tile coordinates (numpy, vectorized), so a point is three varints; the general encoder
+builds a shapely geometry per feature, clips and re-quantizes it, which costs ~20× more per
+tile. The output is plain MVT 2.1 (layer version 2, extent 4096, packed tags and geometry);
+the tests decode it with ``mapbox_vector_tile`` and QGIS and MapLibre read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from publisher.serving.tiles.matrixsets import EXTENT
+
+MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+_POINT = 1
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    """A length-delimited field (strings, messages, packed arrays)."""
+    return _varint((number << 3) | 2) + _varint(len(payload)) + payload
+
+
+def _zigzag(v: np.ndarray) -> np.ndarray:
+    return (v << 1) ^ (v >> 63)
+
+
+@dataclass
+class PointLayer:
+    """One layer: points in tile coordinates and their properties (text or integer)."""
+
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    properties: dict[str, Sequence[str | int | None]]
+
+    def encode(self) -> bytes:
+        """The layer message (empty bytes when it holds no feature: MVT omits such layers)."""
+        n = len(self.x)
+        if n == 0:
+            return b""
+        keys = list(self.properties)
+        values: dict[str | int, int] = {}
+        tag_columns: list[list[int | None]] = []
+        for key in keys:
+            column = []
+            for value in self.properties[key]:
+                column.append(None if value is None or value == ""
+                              else values.setdefault(value, len(values)))
+            tag_columns.append(column)
+        # geometry: MoveTo(1) = command 9, then zigzag dx, dy from the cursor at (0, 0)
+        xs = _zigzag(np.rint(self.x).astype(np.int64)).tolist()
+        ys = _zigzag(np.rint(self.y).astype(np.int64)).tolist()
+        features = []
+        for i in range(n):
+            tags = bytearray()
+            for k, column in enumerate(tag_columns):
+                if column[i] is not None:
+                    tags += _varint(k) + _varint(column[i])  # type: ignore[arg-type]
+            body = (_field(2, bytes(tags)) + b"\x18\x01"  # type = POINT
+                    + _field(4, b"\x09" + _varint(xs[i]) + _varint(ys[i])))
+            features.append(_field(2, body))
+        out = [_field(1, self.name.encode()), *features]
+        out += [_field(3, key.encode()) for key in keys]
+        for value in values:
+            if isinstance(value, int):  # uint_value (5) or sint_value (6)
+                out.append(_field(4, b"\x28" + _varint(value) if value >= 0
+                                  else b"\x30" + _varint((-value << 1) - 1)))
+            else:
+                out.append(_field(4, _field(1, str(value).encode())))
+        out.append(b"\x28" + _varint(EXTENT) + b"\x78\x02")  # extent, version 2
+        return b"".join(out)
+
+
+def encode(layers: Sequence[PointLayer]) -> bytes:
+    """A tile of ``layers`` (a tile with no feature is zero bytes, which clients accept)."""
+    return b"".join(_field(3, body) for layer in layers if (body := layer.encode()))
