@@ -38,6 +38,7 @@ class Settings:
     serving_statement_timeout_ms: int = 120_000
     serving_idle_in_transaction_timeout_ms: int = 60_000
     serving_max_streams: int = 100
+    serving_send_timeout_seconds: float = 60.0
     serving_max_replica_lag_seconds: float = 30.0
 
 

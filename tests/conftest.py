@@ -19,6 +19,7 @@ import pytest
 import uvicorn
 from sqlalchemy import Engine, create_engine, text
 
+from publisher.serving import protocol
 from publisher.store.db import open_engine
 from publisher.store.migrate import upgrade
 
@@ -108,13 +109,15 @@ def free_port() -> int:
 
 @contextmanager
 def _run_server(app, sock: socket.socket | None = None) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on 127.0.0.1 in a thread; yield its base URL.
+    """Serve ``app`` with uvicorn on 127.0.0.1 in a thread, as a worker does; yield its URL.
 
     ``sock``: an already bound listening socket to serve on (e.g. with small buffers).
     """
     port = sock.getsockname()[1] if sock is not None else free_port()
+    # The HTTP edge of ``vlok-publisher serve``: our protocol (JSON 400, send timeout) and loop.
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="auto"))
+                                           lifespan="auto", http=protocol.PROTOCOL,
+                                           loop=protocol.LOOP))
     thread = threading.Thread(target=server.run, daemon=True,
                               kwargs={"sockets": [sock]} if sock is not None else {})
     thread.start()

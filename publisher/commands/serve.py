@@ -59,7 +59,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         os.environ["VLOK_BASE_URL"] = args.base_url
     block = url_block(args.base_url or local_url(args.host, args.port))
     _Gunicorn({"bind": f"{args.host}:{args.port}", "workers": args.workers,
-               "worker_class": "publisher.serving.protocol.JsonErrorWorker", "accesslog": None,
+               "worker_class": "publisher.serving.protocol.EdgeWorker", "accesslog": None,
                "graceful_timeout": 10, "timeout": 60,
                "when_ready": lambda server: print(block, flush=True)}).run()
     return 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,19 @@ class _Sets:
         return self._cache[set_dir]
 
 
-def _serve(request: Request, set_dir: Path, entry: dict[str, Any], dated: bool) -> Response:
+#: How a file body is sent: ``stream(chunks, refused, surface=…, status_code=…, headers=…)``.
+#: The serving app passes its worker-wide gate's ``stream`` (serving.streaming.StreamGate),
+#: which caps the files sent at once; alone, a plain streaming response.
+Streamer = Callable[..., Response]
+
+
+def _plain_stream(content: Iterator[bytes], refused: Callable[[], Response], *, surface: str,
+                  status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return StreamingResponse(content, status_code=status_code, headers=headers)
+
+
+def _serve(request: Request, set_dir: Path, entry: dict[str, Any], dated: bool,
+           stream: Streamer = _plain_stream) -> Response:
     path = set_dir / entry["name"]
     try:
         fh = open(path, "rb")
@@ -83,11 +96,18 @@ def _serve(request: Request, set_dir: Path, entry: dict[str, Any], dated: bool) 
         return Response(status_code=decided.status, headers=decided.headers)
     chunks = read_range(fh, decided.start, decided.end)
     body = gzipped(chunks) if decided.gzip else chunks
-    return StreamingResponse(body, status_code=decided.status, headers=decided.headers)
+    return stream(body, lambda: problem(503, "Te veel downloads tegelijk",
+                                        "too many downloads in progress on this server; "
+                                        "retry shortly", request.url.path),
+                  surface="downloads", status_code=decided.status, headers=decided.headers)
 
 
-def routes(publication_root: Path, history: Any | None = None) -> list[BaseRoute]:
-    """The download and change routes over ``publication_root`` (mount at the app root)."""
+def routes(publication_root: Path, history: Any | None = None,
+           stream: Streamer = _plain_stream) -> list[BaseRoute]:
+    """The download and change routes over ``publication_root`` (mount at the app root).
+
+    ``stream`` sends each file's body (see :data:`Streamer`).
+    """
     root = Path(publication_root)
     served = _Sets(root)
     target: list[Any] = []  # what answers changes_since(since, dataset)
@@ -120,7 +140,7 @@ def routes(publication_root: Path, history: Any | None = None) -> list[BaseRoute
                       if e["name"] == name), None)
         if set_dir is None or entry is None:
             return problem(404, "Niet gevonden", f"no download file {name!r}", request.url.path)
-        return _serve(request, set_dir, entry, dated=day is not None)
+        return _serve(request, set_dir, entry, dated=day is not None, stream=stream)
 
     async def changes(request: Request) -> Response:
         raw = request.query_params.get("since")

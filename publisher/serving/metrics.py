@@ -120,7 +120,13 @@ LATENCY = Histogram("vlok_http_request_duration_seconds",
                     "Time to the end of the response body, by route.")
 FEATURES_SERVED = Counter("vlok_features_served_total",
                           "Features returned by the OGC API, by collection.")
-METRICS = (REQUESTS, LATENCY, FEATURES_SERVED)
+SEND_TIMEOUTS = Counter("vlok_send_timeouts_total",
+                        "Connections aborted because the client read nothing for "
+                        "serving_send_timeout_seconds while a response waited to be sent.")
+STREAMS_REFUSED = Counter("vlok_streams_refused_total",
+                          "Large responses refused with 503 because serving_max_streams were "
+                          "being sent already, by surface.")
+METRICS = (REQUESTS, LATENCY, FEATURES_SERVED, SEND_TIMEOUTS, STREAMS_REFUSED)
 
 
 def exposition() -> str:

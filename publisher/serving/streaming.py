@@ -1,29 +1,37 @@
-"""Streamed responses that clean up after any client, and a cap on how many run at once.
+"""Streamed responses that clean up after any client, and a cap on how many are sent at once.
 
 Why: a streamed body is a generator that may hold a cursor or a file; Starlette abandons it
 without closing it when the client disconnects (the send is cancelled, the generator stays
 suspended until garbage collection). :class:`ClosingStreamingResponse` closes the generator
 (in a worker thread: closing may touch a database) whatever way the response ends.
 
-:class:`StreamGate` bounds the streamed responses of one worker: each one holds a socket, a
-batch of rows and a renderer's state for as long as its client takes, so past the cap a new
-one is refused with 503 + ``Retry-After`` at once rather than queued (issue 17).
+:class:`StreamGate` bounds the large responses one worker sends at once: each one holds a
+socket, a batch of rows or a body in memory, for as long as its client takes, so past the cap
+a new one is refused with 503 + ``Retry-After`` at once rather than queued (issue 17). One
+gate per worker (``create_app``) counts WFS GetFeature streams, download files and OGC API
+bodies over :data:`LARGE_BODY` alike; each surface renders its own 503. A client that reads
+nothing is cut off by the send timeout (:mod:`publisher.serving.protocol`), which frees its
+slot.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import anyio
 import anyio.to_thread
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from publisher.serving import metrics
 from publisher.serving.edge import RETRY_BUSY_SECONDS
 
 LOGGER = logging.getLogger(__name__)
+#: A body larger than this (bytes) takes a slot while it is sent: a slow client holds it in
+#: memory. 256 KiB is about 500 GeoJSON features; smaller pages pass without counting.
+LARGE_BODY = 256 * 1024
 #: Seconds a client refused by the cap is asked to wait (the one value: :mod:`.edge`).
 RETRY_AFTER_SECONDS = RETRY_BUSY_SECONDS
 
@@ -38,6 +46,13 @@ class StreamGate:
         self.limit = limit
         self.active = 0
 
+    @classmethod
+    def from_settings(cls) -> StreamGate:
+        """A gate of ``serving_max_streams`` slots (``VLOK_SERVING_MAX_STREAMS``)."""
+        from publisher.config import load_settings
+
+        return cls(load_settings().serving_max_streams)
+
     def acquire(self) -> bool:
         """Take a slot; False when all ``limit`` are taken (answer 503 then)."""
         if self.limit > 0 and self.active >= self.limit:
@@ -48,6 +63,54 @@ class StreamGate:
     def release(self) -> None:
         """Give a slot back."""
         self.active = max(0, self.active - 1)
+
+    def send(self, response: Response, refused: Callable[[], Response]) -> Response:
+        """``response`` holding a slot until it is sent, or ``refused()`` when all are taken.
+
+        For a body already in memory (``response.body``): under :data:`LARGE_BODY` it passes
+        without a slot.
+        """
+        if len(getattr(response, "body", b"")) <= LARGE_BODY:
+            return response
+        if not self.acquire():
+            metrics.STREAMS_REFUSED.inc(surface="ogcapi")
+            return _busy(refused())
+        return _Released(response, self)
+
+    def stream(self, content: Iterator[bytes], refused: Callable[[], Response], *,
+               surface: str, status_code: int = 200, headers: dict[str, str] | None = None,
+               media_type: str | None = None) -> Response:
+        """A :class:`ClosingStreamingResponse` holding a slot, or ``refused()``.
+
+        A refused ``content`` is closed (it may hold a file); ``surface`` labels the metric.
+        """
+        if not self.acquire():
+            metrics.STREAMS_REFUSED.inc(surface=surface)
+            _close_quietly(getattr(content, "close", lambda: None))
+            return _busy(refused())
+        return ClosingStreamingResponse(content, status_code, headers, media_type, gate=self)
+
+
+def _busy(response: Response) -> Response:
+    """A refusal says when to come back (the one busy value of :mod:`.edge`)."""
+    response.headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+    return response
+
+
+class _Released(Response):
+    """A response whose gate slot is given back however its sending ends."""
+
+    def __init__(self, response: Response, gate: StreamGate) -> None:
+        self._response, self._gate = response, gate
+        self.status_code, self.body = response.status_code, response.body
+        self.raw_headers = response.raw_headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the wrapped response, then free the slot (also when cancelled)."""
+        try:
+            await self._response(scope, receive, send)
+        finally:
+            self._gate.release()
 
 
 class ClosingStreamingResponse(StreamingResponse):

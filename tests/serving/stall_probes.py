@@ -3,7 +3,9 @@
 Shared by the PostGIS and the GeoPackage flavour of the test of issue 17: a *stalled* client
 sends a large ``COUNT=10000`` GetFeature and reads nothing (a tiny receive buffer, so the
 server blocks in ``send`` at once); an *abandoned* one reads a few kilobytes and closes. While
-they hang on, every surface (WFS, OGC API, lookup, ``/health``, ``/metrics``) must answer.
+they hang on, and 5 s and 30 s after, every surface (WFS, OGC API, lookup, ``/health``,
+``/metrics``) must answer (:func:`stall`); clients that never read again are cut off by the
+server's send timeout.
 """
 
 from __future__ import annotations
@@ -120,3 +122,102 @@ def probe(client: httpx.Client, paths: list[str], label: str) -> ProbeRound:
             status = 0
         out.results.append((path, status, time.monotonic() - t0))
     return out
+
+
+#: The issue's stall: 60 clients that read nothing and 25 that read a little and leave.
+STALLED, ABANDONED = 60, 25
+#: Of the stalled clients, these give up themselves after the first probes; the others never
+#: read again and are cut off by the server's send timeout (:data:`SEND_TIMEOUT` seconds).
+GIVING_UP = 30
+SEND_TIMEOUT = 5
+#: When the probes run again, in seconds after the stalled clients gave up.
+AFTER = (5.0, 30.0)
+
+
+@dataclass
+class Stall:
+    """What :func:`stall` saw: the probe rounds and how the never-reading clients ended."""
+
+    rounds: list[ProbeRound]
+    cut_off: int  # never-reading clients whose connection the server ended
+    never_reading: int
+    send_timeouts: float  # the server's vlok_send_timeouts_total went up by this
+    watch: dict[str, Any] = field(default_factory=dict)  # what ``observe`` returned, by moment
+
+
+def _send_timeouts(client: httpx.Client) -> float:
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith("vlok_send_timeouts_total"):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def _ended_by_server(sock: socket.socket) -> bool:
+    """Drain what the server had sent; True when it then closed or reset the connection."""
+    sock.settimeout(2.0)
+    try:
+        while sock.recv(65536):
+            pass
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except TimeoutError:
+        return False  # still open: the server never gave up on this client
+    return True
+
+
+def stall(base: str, client: httpx.Client, observe: Any = None) -> Stall:
+    """Run the issue's stall against ``base`` and probe every surface throughout.
+
+    The server must run with ``serving_send_timeout_seconds`` = :data:`SEND_TIMEOUT`.
+    ``observe(moment)`` (optional) is called during the stall and at the end, e.g. to read
+    ``pg_stat_activity``.
+    """
+    paths = probe_paths(client)
+    timeouts_before = _send_timeouts(client)
+    watch: dict[str, Any] = {}
+    stalled = [stalled_client(base) for _ in range(STALLED)]
+    try:
+        read = [abandoned_client(base) for _ in range(ABANDONED)]
+        assert all(n > 0 for n in read), read  # the downloads did start
+        time.sleep(1.0)
+        rounds = [probe(client, paths, "during the stall")]
+        if observe is not None:
+            watch["during"] = observe("during")
+    finally:
+        for sock in stalled[:GIVING_UP]:
+            sock.close()
+    released = time.monotonic()
+    for after in AFTER:
+        time.sleep(max(0.0, released + after - time.monotonic()))
+        rounds.append(probe(client, paths, f"{after:g} s after"))
+    never_reading = stalled[GIVING_UP:]
+    try:
+        cut_off = sum(_ended_by_server(sock) for sock in never_reading)
+    finally:
+        for sock in never_reading:
+            sock.close()
+    if observe is not None:
+        watch["after"] = observe("after")
+    return Stall(rounds, cut_off, len(never_reading),
+                 _send_timeouts(client) - timeouts_before, watch)
+
+
+def report(outcome: Stall) -> str:
+    """The figures of one stall, for the test log (and the closing note)."""
+    lines = [f"{STALLED} stalled ({GIVING_UP} give up, {STALLED - GIVING_UP} never read) + "
+             f"{ABANDONED} abandoned {DOWNLOAD}; send timeout {SEND_TIMEOUT} s: "
+             f"{outcome.cut_off}/{outcome.never_reading} cut off by the server, "
+             f"send timeouts +{outcome.send_timeouts:g}"]
+    lines += [f"{r.label}: {len(r.results)} probes, {len(r.failures)} failed, slowest "
+              f"{r.slowest:.2f} s" for r in outcome.rounds]
+    lines += [f"{moment}: {seen}" for moment, seen in outcome.watch.items()]
+    return "\n".join(lines)
+
+
+def assert_nobody_starved(outcome: Stall) -> None:
+    """Every probe answered at once, and the server itself ended every never-reading client."""
+    for rnd in outcome.rounds:
+        assert not rnd.failures, (rnd.label, rnd.failures)
+        assert rnd.slowest < 2.5, (rnd.label, rnd.results)  # never a pool-timeout wait
+    assert outcome.cut_off == outcome.never_reading, outcome
+    assert outcome.send_timeouts >= outcome.never_reading, outcome

@@ -128,34 +128,18 @@ def test_a_wrong_method_outside_the_ogc_api_is_a_problem_json_405_with_allow(bas
     assert r.headers["content-type"] == "application/problem+json"
 
 
-def test_raw_garbage_on_the_socket_gets_a_problem_json_400(publication_dir):
-    """What `vlok-publisher serve` runs: uvicorn with our protocol class (not HTTP → JSON)."""
+def test_raw_garbage_on_the_socket_gets_a_problem_json_400(publication_dir, serve_app):
+    """What `vlok-publisher serve` runs (the suite's servers use the same protocol class)."""
     import json
     import socket
-    import threading
-    import time
+    from urllib.parse import urlsplit
 
-    import uvicorn
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(
-        create_app(publication_dir), host="127.0.0.1", port=port, log_level="warning",
-        http="publisher.serving.protocol:JsonErrorH11Protocol"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+    with serve_app(create_app(publication_dir)) as url:
+        with socket.create_connection(("127.0.0.1", urlsplit(url).port), timeout=5) as sock:
             sock.sendall(b"\x16\x03\x01 GARBAGE \x00\r\n\r\n")
             answer = b""
             while chunk := sock.recv(65536):
                 answer += chunk
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400")
     assert b"application/problem+json" in head.lower()

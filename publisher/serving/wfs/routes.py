@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response as HTTPResponse
 from starlette.routing import BaseRoute, Route
 
-from publisher.serving import edge
+from publisher.serving import edge, metrics
 from publisher.serving.crs import CrsError
 from publisher.serving.filters.compiler import FilterError
 from publisher.serving.publications import PublicationReader
@@ -86,7 +86,8 @@ async def _send(response: Response, gate: StreamGate) -> HTTPResponse:
     if isinstance(response.body, bytes):
         return HTTPResponse(response.body, response.status, response.headers,
                             media_type=response.media_type)
-    if not gate.acquire():
+    if not gate.acquire():  # the body (a generator over the query) closes in a thread
+        metrics.STREAMS_REFUSED.inc(surface="wfs")
         close = getattr(response.body, "close", None)
         if close is not None:
             await run_in_threadpool(close)
@@ -102,19 +103,16 @@ def _error(error: WFSError) -> HTTPResponse:
 
 
 def routes(reader: PublicationReader, time_budget: float = TIME_BUDGET_SECONDS,
-           max_streams: int | None = None) -> list[BaseRoute]:
+           gate: StreamGate | None = None) -> list[BaseRoute]:
     """The ``/wfs`` route (GET KVP and POST XML or form) serving ``reader``'s publications.
 
     ``time_budget`` (seconds, settings.TIME_BUDGET_SECONDS) bounds each request's work
-    before its first byte; past it the answer is 503 with Retry-After. ``max_streams``
-    (default: setting ``serving_max_streams``) caps the GetFeature responses streaming at
-    once in this worker; one more is answered 503 with Retry-After at once.
+    before its first byte; past it the answer is 503 with Retry-After. ``gate`` (default: one
+    of setting ``serving_max_streams``) is the worker's cap on large responses sent at once,
+    shared with the other surfaces; one more is answered 503 with Retry-After at once.
     """
-    if max_streams is None:
-        from publisher.config import load_settings
-
-        max_streams = load_settings().serving_max_streams
-    gate = StreamGate(max_streams)
+    if gate is None:
+        gate = StreamGate.from_settings()
 
     async def wfs(request: Request) -> HTTPResponse:
         deadline = time.monotonic() + time_budget
