@@ -27,6 +27,7 @@ from publisher.mapping import load_mapping
 from publisher.progress import log_event, stage
 from publisher.publication.follow_up import PendingFollowUp
 from publisher.publication.lock import store_lock
+from publisher.publication.register import publish_register
 
 POI = "poi"
 POLICY = "woningkwaliteitsbeleid"
@@ -248,11 +249,15 @@ def publish_poi(engine: Engine, target: Target, as_of: date, *, store: str,
             reason = q.reason.split(" (")[0]
             report.quarantined[reason] = report.quarantined.get(reason, 0) + 1
             report.quarantined_rows.append(q.__dict__)
+        # the public address register's search index, named in the publication's metadata
+        with _timed(report, "address_register", quiet):
+            register = publish_register(engine, target, quiet)
         with _timed(report, "write", quiet):
             staged = target.write_points(
                 POI, run_id, mapping, extraction.features, extraction.xy, extraction.parcels,
                 {"dataset": POI, "as_of": as_of, "counts": extraction.counts(),
-                 "mapping": mapping.digest, "layout": LAYOUT_VERSION})
+                 "mapping": mapping.digest, "layout": LAYOUT_VERSION,
+                 **({"adresregister": register} if register else {})})
         return staged, extraction.counts()
 
     return _publish(engine, target, POI, as_of, store, quiet, retention_days, build,

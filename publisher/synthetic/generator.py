@@ -40,6 +40,13 @@ from publisher.synthetic import geography, people
 from publisher.synthetic.bulk import BulkWriter
 from publisher.synthetic.histories import START, UnitStories, random_day
 from publisher.synthetic.planting import plant_bad_rows, plant_canaries
+from publisher.synthetic.register import (
+    RegisterPlan,
+    StreetPlan,
+    build_register,
+    localities,
+    nearest,
+)
 from publisher.synthetic.warnings import simulate_warning
 
 #: Named scales: number of dwelling units. ``flanders`` matches the real register's size.
@@ -64,6 +71,8 @@ class DemoSummary:
     on_vivoo: int
     open_claims: int
     seconds: float
+    #: Addresses of the public address register (every address, not only VLOK's).
+    register_addresses: int = 0
 
 
 def parse_scale(text: str) -> int:
@@ -101,13 +110,16 @@ class _Generator:
     def __init__(self, engine: Engine, *, units: int, seed: int, until: date,
                  quiet: bool) -> None:
         self.engine, self.units_wanted, self.until, self.quiet = engine, units, until, quiet
-        self.rng = random.Random(seed)
+        self.rng, self.seed = random.Random(seed), seed
         self.np_rng = np.random.default_rng(seed)
         self.ids = ops.Sequence()
         self.stories = UnitStories(self.rng, self.ids, until)
         self.streets = geography.street_names()
         self.flags = {"valid_cas": 0, "on_vivoo": 0, "open_claims": 0}
         self.canary_targets: dict[str, int] = {}
+        #: What the address register is built around (its own random streams: VLOK's data
+        #: stays what it was for a seed).
+        self.register = RegisterPlan(id_rng=random.Random(seed ^ 0xAD7E55))
 
     # -- orchestration ----------------------------------------------------------------------
 
@@ -123,17 +135,23 @@ class _Generator:
             plan = self._building_plan(municipalities, n_buildings)
             units_made = 0
             with stage("demo: buildings and units", n_buildings, quiet=self.quiet) as bar:
+                by_nis = {mu.niscode: mu for mu in municipalities}
                 for niscode, count in plan:
-                    pts, street_of, numbers = self._positions(boundaries[niscode], count)
+                    pts, street_of, numbers, anchors, angles = self._positions(
+                        boundaries[niscode], count)
+                    places = localities(by_nis[niscode])
+                    place = nearest(places, anchors)
+                    self.register.streets[niscode] = StreetPlan(anchors, angles, place)
                     used: set[tuple[str, str]] = set()
                     for i in range(count):
-                        street = self.streets[(int(street_of[i]) * 7919 + int(niscode))
-                                              % len(self.streets)]
+                        s = int(street_of[i])
+                        street = self.streets[(s * 7919 + int(niscode)) % len(self.streets)]
                         number = str(numbers[i])
                         while (street, number) in used:
                             number = _next_suffix(number)
                         used.add((street, number))
-                        units_made += self._building(out, niscode, pts[i], street, number)
+                        units_made += self._building(out, niscode, pts[i], street, number,
+                                                     s, places[place[s]].postcode)
                         bar.advance()
                         if out.pending >= CHUNK * 6:
                             out.flush()
@@ -141,7 +159,11 @@ class _Generator:
             plant_canaries(out, self.ids, self.canary_targets, self.until)
             plant_bad_rows(out.conn, self.until)
             out.flush()
-        return {"units": units_made, "buildings": n_buildings, **self.flags}
+            with stage("demo: address register", quiet=self.quiet):
+                register = build_register(conn, self.register, self.units_wanted,
+                                          self.seed)
+        return {"units": units_made, "buildings": n_buildings, "register_addresses": register,
+                **self.flags}
 
     def _building_plan(self, municipalities: list[geography.Municipality],
                        n_buildings: int) -> list[tuple[str, int]]:
@@ -208,11 +230,12 @@ class _Generator:
     # -- geometry ---------------------------------------------------------------------------
 
     def _positions(self, boundary: object, count: int
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Points inside ``boundary`` on streets anchored in it, with house numbers along them.
 
         Returns the positions, each building's street index and its house number (odd/even by
-        side, increasing along the street) so addresses look like a real street's.
+        side, increasing along the street) so addresses look like a real street's; then each
+        street's anchor and direction (the address register lays its streets out from them).
         """
         minx, miny, maxx, maxy = shapely.bounds(boundary)
         shapely.prepare(boundary)
@@ -223,7 +246,8 @@ class _Generator:
             anchors = np.vstack([anchors, xy[shapely.contains_xy(boundary, xy[:, 0], xy[:, 1])]])
         anchors = anchors[:n_streets]
         street_of = self.np_rng.integers(0, n_streets, size=count)
-        angle = self.np_rng.uniform(0, np.pi, size=n_streets)[street_of]
+        angles = self.np_rng.uniform(0, np.pi, size=n_streets)
+        angle = angles[street_of]
         along = self.np_rng.uniform(0, 600, size=count)
         side = self.np_rng.integers(0, 2, size=count)
         offset = np.column_stack([np.cos(angle), np.sin(angle)]) * (along - 300)[:, None]
@@ -231,15 +255,18 @@ class _Generator:
         outside = ~shapely.contains_xy(boundary, pts[:, 0], pts[:, 1])
         pts[outside] = anchors[street_of[outside]]
         numbers = (along // 6).astype(int) * 2 + 1 + side
-        return np.round(pts, 2), street_of, numbers
+        return np.round(pts, 2), street_of, numbers, anchors, angles
 
     # -- one building with its units, people and procedures ---------------------------------
 
     def _building(self, out: BulkWriter, niscode: str, xy: np.ndarray, street: str,
-                  number: str) -> int:
+                  number: str, street_index: int, postcode: str) -> int:
         rng = self.rng
         bid = self.ids("building")
-        postcode = rng.choice(self._postcodes(niscode))
+        # The postcode is the street's (its nearest locality); the draw stays, so the random
+        # stream, and everything generated after it, is what it was.
+        rng.choice(self._postcodes(niscode))
+        self._street_index = street_index
         out.add(m.Building, id=bid, reference=f"PA18-{bid:06d}", niscode=niscode,
                 construction_year=rng.randint(1850, 2020))
         main = self._address(out, street, number, None, postcode, niscode, Point(*xy))
@@ -400,9 +427,12 @@ class _Generator:
     def _address(self, out: BulkWriter, street: str, number: str, box: str | None,
                  postcode: str, niscode: str, position: Point) -> int:
         aid = self.ids("address")
-        out.add(m.Address, id=aid, adres_id=str(2_000_000 + aid), straatnaam=street,
+        adres_id = self.register.new_id()
+        out.add(m.Address, id=aid, adres_id=adres_id, straatnaam=street,
                 huisnummer=number, busnummer=box, postcode=postcode, niscode=niscode,
                 position=position)
+        self.register.addresses.append((adres_id, self._street_index, street, number, box,
+                                        postcode, niscode, position.x, position.y))
         return aid
 
     def _capakey(self, niscode: str) -> str:

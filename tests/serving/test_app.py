@@ -95,20 +95,19 @@ def test_an_unreachable_publication_database_gives_503_never_500(path):
     assert "Traceback" not in response.text
 
 
-def test_the_address_index_is_built_at_start_up_not_on_the_first_search(publication_dir):
+def test_the_address_register_index_is_opened_at_start_up_not_on_the_first_search(
+        publication_dir):
     import time
 
     from starlette.testclient import TestClient
 
-    from publisher.serving.lookup import address
-    from publisher.serving.publications import PublicationReader
+    from publisher.serving.lookup import register
 
-    run_id = PublicationReader(publication_dir).current("poi").run_id
-    address._CACHE.clear()
+    register._OPEN.clear()
     with TestClient(create_app(publication_dir)):
         deadline = time.monotonic() + 20
-        while run_id not in address._CACHE:
-            assert time.monotonic() < deadline, "address index not warmed"
+        while not register._OPEN:
+            assert time.monotonic() < deadline, "address register index not opened"
             time.sleep(0.05)
 
 

@@ -17,9 +17,15 @@ from typing import Any
 
 from publisher.identifiers import CAPAKEY_FORMAT, InvalidCapakey, validate_capakey
 from publisher.mapping import load_mapping
-from publisher.serving.lookup.address import Address, index_for, parse
 from publisher.serving.lookup.errors import Problem, bad_parameter, no_publication
 from publisher.serving.lookup.reading import connect
+from publisher.serving.lookup.register import (
+    Found,
+    RegisterIndex,
+    as_json,
+    parse,
+    register_for,
+)
 from publisher.serving.publications import Publication
 
 #: The three public facts, in the order every answer lists them (``mappings/poi.yml``).
@@ -31,6 +37,8 @@ ADRESID_PATTERN = re.compile("[0-9]{1,20}")
 #: Longest free-text address: the longest Flemish street name is ~60 characters; with number,
 #: box, postcode and municipality 200 is ample, and it bounds the parser's work.
 MAX_ADDRESS_LENGTH = 200
+#: Register addresses listed in an answer ("Kerkstraat 12" names every box at number 12).
+MAX_RECOGNISED = 100
 #: Where the OGC API serves one feature (another engineer's routes; we only link to them).
 ITEM_PATH = "/ogc/collections/poi/items/{poid}"
 
@@ -99,13 +107,40 @@ def _rows_by_capakey(pub: Publication, capakey: str) -> list[tuple]:
         "WHERE k.\"CAPAKEY\" = ?", (capakey,)).fetchall()
 
 
-def _rows_by_fid(pub: Publication, addresses: list[Address]) -> list[tuple]:
-    fids = sorted({fid for a in addresses for fid in a.fids})
-    if not fids:
+def rows_at(pub: Publication, found: list[Found], buildings: list[Found]) -> list[tuple]:
+    """The publication's rows at the register addresses ``found``, and building rows.
+
+    ``buildings`` are the house-number addresses of units asked for by their box: only the
+    building's (pand) facts there apply.
+    """
+    units = {f.adresid for f in found}
+    pand = {b.adresid for b in buildings} - units
+    ids = sorted(units | pand)
+    if not ids:
         return []
-    marks = ", ".join("?" * len(fids))
-    return connect(pub).execute(
-        f"SELECT {_COLUMNS} FROM poi p WHERE p.fid IN ({marks})", fids).fetchall()
+    marks = ", ".join("?" * len(ids))
+    rows = connect(pub).execute(
+        f'SELECT {_COLUMNS} FROM poi p WHERE p."ADRESID" IN ({marks}) ORDER BY p.fid',
+        ids).fetchall()
+    return [r for r in rows if r[9] in units or r[2] == "Pand"]
+
+
+def register_unavailable() -> Problem:
+    """A 503: the publication names no address register index (capakey still works)."""
+    return Problem("register-unavailable", "Adressenregister niet beschikbaar",
+                   "This publication has no address register index: ask by capakey, or try "
+                   "again after the next publication.", status=503)
+
+
+def recognise(register: RegisterIndex, name: str, value: str) -> list[Found]:
+    """The register addresses an ``adres`` or ``adresid`` question names (empty: unknown)."""
+    if name == "adresid":
+        return register.by_adresid(value)
+    if not parse(value).number:
+        raise bad_parameter("adres", f"address {value!r} has no house number: write "
+                            "street, number, optional box and place, e.g. "
+                            "'Kerkstraat 12 bus 3, 9000 Gent'")
+    return register.recognise(value)
 
 
 def _address_label(straat: str, nr: str, bus: str | None, postcode: str, gemeente: str) -> str:
@@ -172,23 +207,22 @@ def lookup(pub: Publication | None, params: Sequence[tuple[str, str]],
         value = check_address(value)
     if pub is None:
         raise no_publication()
+    recognised: dict[str, Any] = {}
     if name == "capakey":
         rows = _rows_by_capakey(pub, value)
     else:
-        index = index_for(pub)
-        if name == "adresid":
-            addresses = index.by_adresid(value)
-        else:
-            parsed = parse(value)
-            if parsed is None:
-                raise bad_parameter("adres", f"address {value!r} has no house number: write "
-                                    "street, number, optional box and place, e.g. "
-                                    "'Kerkstraat 12 bus 3, 9000 Gent'")
-            addresses = index.find(parsed)
-        rows = _rows_by_fid(pub, addresses)
+        register = register_for(pub)
+        if register is None:
+            raise register_unavailable()
+        addresses = recognise(register, name, value)
+        rows = rows_at(pub, addresses, register.building_addresses(addresses))
+        # Recognised means "in the public address register", never "known to VLOK": an
+        # address with only non-public history answers as one VLOK has never seen.
+        recognised = {"adres_herkend": bool(addresses),
+                      "adressen": [as_json(a) for a in addresses[:MAX_RECOGNISED]]}
     results = group_results(rows, base_url)
     found = {p for r in results for p, yes in r["producten"].items() if yes}
-    return {"vraag": {name: value}, "peildatum": pub.as_of.isoformat(), "bron": SOURCE,
-            "producten": {p: p in found for p in PRODUCTS},
+    return {"vraag": {name: value}, **recognised, "peildatum": pub.as_of.isoformat(),
+            "bron": SOURCE, "producten": {p: p in found for p in PRODUCTS},
             "aantal": len(results), "resultaten": results}
 

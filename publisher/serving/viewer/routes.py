@@ -15,12 +15,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from publisher.serving.lookup.address import index_for
 from publisher.serving.lookup.errors import Problem, bad_parameter, no_publication
+from publisher.serving.lookup.register import register_for
 from publisher.serving.lookup.routes import unavailable
+from publisher.serving.lookup.service import register_unavailable
 from publisher.serving.lookup.web import json_response, problem_response, public_base
 from publisher.serving.publications import PublicationReader
-from publisher.serving.viewer import mapdata
+from publisher.serving.viewer import mapdata, search
 from publisher.serving.viewer.page import render_page
 from publisher.serving.viewer.settings import load_viewer_settings
 
@@ -125,20 +126,49 @@ def routes(reader: PublicationReader, max_points: int = MAX_POINTS) -> list[Base
             pub = reader.current("poi")
             if pub is None:
                 raise no_publication()
-            index = index_for(pub)
-            found = index.suggest(text, int(limit_text))
+            register = register_for(pub)
+            if register is None:
+                raise register_unavailable()
+            found = search.suggest(pub, register, text, int(limit_text))
         except Problem as problem:
             return problem_response(problem, request)
         except sqlite3.DatabaseError:
             return problem_response(unavailable(), request)
-        out = []
-        for a in found:
-            here = index.with_building([a])
-            out.append({"label": a.label, "adresid": a.adresid, "lon": a.lon, "lat": a.lat,
-                        "features": [{"poid": poid, "product": product, "adres": b.label}
-                                     for b in here for _, poid, product in b.features]})
-        return json_response({"q": text, "peildatum": pub.as_of.isoformat(), "adressen": out},
+        return json_response({"q": text, "peildatum": pub.as_of.isoformat(), "adressen": found},
                              headers={"Cache-Control": "public, max-age=300"})
+
+    async def straten(request: Request) -> Response:
+        """Street axes and names in a city view, from the register (offline orientation)."""
+        try:
+            bbox = search.parse_bbox(request.query_params.get("bbox"))
+            register = _register()
+            body = search.street_lines(register, bbox) if register else \
+                {"type": "FeatureCollection", "features": []}
+        except Problem as problem:
+            return problem_response(problem, request)
+        except sqlite3.DatabaseError:
+            return problem_response(unavailable(), request)
+        return json_response(body, media_type="application/geo+json",
+                             headers={"Cache-Control": "public, max-age=300"})
+
+    async def plaatsen(request: Request) -> Response:
+        """Municipality names for the zoomed-out map, from the register."""
+        try:
+            register = _register()
+            body = search.municipality_labels(register) if register else \
+                {"type": "FeatureCollection", "features": []}
+        except Problem as problem:
+            return problem_response(problem, request)
+        except sqlite3.DatabaseError:
+            return problem_response(unavailable(), request)
+        return json_response(body, media_type="application/geo+json",
+                             headers={"Cache-Control": "public, max-age=300"})
+
+    def _register():
+        pub = reader.current("poi")
+        if pub is None:
+            raise no_publication()
+        return register_for(pub)
 
     return [
         Route("/", page, methods=["GET"], name="viewer"),
@@ -146,5 +176,7 @@ def routes(reader: PublicationReader, max_points: int = MAX_POINTS) -> list[Base
         Route("/api/v1/kaart/clusters", clusters, methods=["GET"], name="viewer_clusters"),
         Route("/api/v1/kaart/gemeenten", gemeenten, methods=["GET"], name="viewer_gemeenten"),
         Route("/api/v1/adressen", adressen, methods=["GET"], name="viewer_adressen"),
+        Route("/api/v1/kaart/straten", straten, methods=["GET"], name="viewer_straten"),
+        Route("/api/v1/kaart/plaatsen", plaatsen, methods=["GET"], name="viewer_plaatsen"),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]

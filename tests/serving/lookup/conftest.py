@@ -9,10 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import create_engine
 from starlette.applications import Starlette
 
 from publisher.mapping import load_mapping
 from publisher.publication.gpkg import write_points
+from publisher.register import index as register_index
+from publisher.register import model as register_model
 from publisher.serving import lookup
 from publisher.serving.publications import PublicationReader
 
@@ -47,11 +50,35 @@ def three_products_dir(tmp_path_factory) -> Path:
     xy = np.array([[104700.0, 193800.0]] * 3)
     parcels = [(f["POID"], THREE) for f in features] + [("HV_000000000000000c", SECOND)]
     name = "publications/poi-2026-11-23-test.gpkg"
+    register = _register(root, tmp_path_factory.mktemp("register") / "register.sqlite")
     write_points(root / name, load_mapping("poi"), AS_OF, features, xy, parcels,
-                 {"dataset": "poi", "as_of": AS_OF, "counts": {}})
+                 {"dataset": "poi", "as_of": AS_OF, "counts": {}, "adresregister": register})
     (root / "current.json").write_text(json.dumps(
         {"poi": {"file": name, "as_of": AS_OF.isoformat(), "run_id": "three-products"}}))
     return root
+
+
+def _register(root: Path, source: Path) -> dict:
+    """A small address register around Sint-Baafsplein 7 (Gent), indexed as publish does."""
+    street = (1, "Sint-Baafsplein", "44021", "Gent", "9000", "Gent", 104650.0, 193800.0,
+              104750.0, 193800.0)
+    at = ("Sint-Baafsplein", "7")
+    place = ("9000", "Gent", "44021", "Gent", 104700.0, 193800.0)
+    addresses = [("9000000", 1, *at, None, *place), ("9000001", 1, *at, "0.1", *place),
+                 ("9000002", 1, *at, "0.2", *place), ("9000003", 1, *at, "0.3", *place),
+                 ("9000009", 1, "Sint-Baafsplein", "9", None, *place)]
+    engine = create_engine(f"sqlite:///{source}")
+    with engine.begin() as conn:
+        register_model.create(conn)
+        register_model.append(conn, register_model.STREET, [street])
+        register_model.append(conn, register_model.ADDRESS, addresses)
+        register_model.finish(conn, "three", len(addresses))
+    name = register_index.file_name("three")
+    (root / "register").mkdir()
+    with engine.connect() as conn:
+        register_index.build(conn, root / "register" / name, "three")
+    engine.dispose()
+    return {"index": name}
 
 
 @pytest.fixture(scope="session")
