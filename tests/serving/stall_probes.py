@@ -207,7 +207,8 @@ def report(outcome: Stall) -> str:
     lines = [f"{STALLED} stalled ({GIVING_UP} give up, {STALLED - GIVING_UP} never read) + "
              f"{ABANDONED} abandoned {DOWNLOAD}; send timeout {SEND_TIMEOUT} s: "
              f"{outcome.cut_off}/{outcome.never_reading} cut off by the server, "
-             f"send timeouts +{outcome.send_timeouts:g}"]
+             f"vlok_send_timeouts_total +{outcome.send_timeouts:g} (of the worker that "
+             "answered /metrics)"]
     lines += [f"{r.label}: {len(r.results)} probes, {len(r.failures)} failed, slowest "
               f"{r.slowest:.2f} s" for r in outcome.rounds]
     lines += [f"{moment}: {seen}" for moment, seen in outcome.watch.items()]
