@@ -158,6 +158,24 @@ def parse_crs(text: str | None, locator: str = "srsName") -> Crs:
         f"CRS {quoted(name)} is not served; use one of {', '.join(ADVERTISED)}", locator)
 
 
+def parse_wms_crs(text: str, version: str, locator: str = "CRS") -> Crs:
+    """A WMS ``CRS`` (1.3.0) or ``SRS`` (1.1.1): :func:`parse_crs` with WMS's axis rule.
+
+    WMS 1.3.0 (§6.7.3.3) reads ``EPSG:4326`` in the EPSG axis order, latitude first, unlike
+    WFS 2.0 as GeoServer reads it; WMS 1.1.1 and ``CRS:84`` are longitude first.
+
+    Raises
+    ------
+    UnknownCrs
+        For a CRS we do not serve.
+    """
+    crs = parse_crs(text, locator)
+    crs84 = any(p.match(crs.name) for p in _CRS84_FORMS)
+    if version.startswith("1.3") and crs.epsg == 4326 and not crs84:
+        return Crs(4326, True, crs.name)
+    return crs
+
+
 class CoordinateError(CrsError):
     """Coordinates that cannot exist in the CRS they are written in (|lat| > 90, …)."""
 

@@ -1,0 +1,118 @@
+"""Drawing one layer of a map: points (symbols or clusters) and municipalities.
+
+The hot loop is numpy: a mask over the memory-mapped columns, pixel positions by one
+affine step, clusters by ``np.unique`` over grid keys and ``np.bincount``, symbols stamped
+in batches. Python loops only over what the image can hold (cluster labels, bounded by the
+number of grid cells; municipality rings, bounded by the ~300 municipalities), never over
+the features.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from PIL import Image, ImageDraw
+
+from publisher.serving.wms.render import symbols
+from publisher.serving.wms.render.data import Municipalities, Points, products
+from publisher.serving.wms.render.raster import over, stamp
+from publisher.serving.wms.request import MapView
+from publisher.serving.wms.settings import CLUSTER_CELL_PX, POINTS_BELOW_SCALE, THIN_PX
+
+#: Pixels around the image in which a point still matters (half the largest cluster).
+MARGIN_PX = 24
+#: The viewer's municipality outline colour and the fill of style ``ca-verplicht``.
+OUTLINE_RGBA = (0x6B, 0x77, 0x83, 255)
+FILL_ALPHA = 90
+
+
+def in_view(view: MapView, x: np.ndarray, y: np.ndarray, margin_px: float = MARGIN_PX
+            ) -> np.ndarray:
+    """Mask of the coordinates within the map, widened by ``margin_px`` pixels."""
+    x1, y1, x2, y2 = view.bbox
+    rx, ry = view.resolution
+    return ((x >= x1 - margin_px * rx) & (x <= x2 + margin_px * rx)
+            & (y >= y1 - margin_px * ry) & (y <= y2 + margin_px * ry))
+
+
+def to_pixels(view: MapView, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CRS x/y → fractional pixel column/row of the map (row 0 at the top)."""
+    x1, _, _, y2 = view.bbox
+    rx, ry = view.resolution
+    return (x - x1) / rx, (y2 - y) / ry
+
+
+def _thinned(px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One point per THIN_PX cell (the last in publication order), in publication order."""
+    col = np.floor(px / THIN_PX).astype(np.int64)
+    row = np.floor(py / THIN_PX).astype(np.int64)
+    key = (row - row.min()) * (col.max() - col.min() + 1) + (col - col.min())
+    _, last = np.unique(key[::-1], return_index=True)
+    keep = np.sort(len(key) - 1 - last)
+    return np.rint(px[keep]), np.rint(py[keep])
+
+
+def draw_points(canvas: np.ndarray, view: MapView, pts: Points, selected: np.ndarray,
+                product: str, clustered: bool) -> None:
+    """Draw ``product``'s ``selected`` points on ``canvas``; clusters when ``clustered``."""
+    index = products().index(product)
+    sel = selected & (pts.product == index)
+    if not sel.any():
+        return
+    x, y = np.asarray(pts.x[sel]), np.asarray(pts.y[sel])
+    px, py = to_pixels(view, x, y)
+    if not clustered:
+        sprite = symbols.point_sprite(product) if view.scale_denominator <= \
+            POINTS_BELOW_SCALE * 4 else symbols.dot_sprite(product)
+        stamp(canvas, sprite, *_thinned(px, py))
+        return
+    cell = CLUSTER_CELL_PX * view.resolution[0]  # grid fixed to the CRS origin (tiles agree)
+    gx, gy = np.floor(x / cell).astype(np.int64), np.floor(y / cell).astype(np.int64)
+    key = (gx - gx.min()) * (gy.max() - gy.min() + 1) + (gy - gy.min())
+    _, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True,
+                                          return_counts=True)
+    cx = np.bincount(inverse, weights=px) / counts
+    cy = np.bincount(inverse, weights=py) / counts
+    single = counts == 1
+    stamp(canvas, symbols.point_sprite(product), np.rint(px[first[single]]),
+          np.rint(py[first[single]]))
+    many = np.flatnonzero(~single)
+    values, which = np.unique(counts[many], return_inverse=True)
+    for n, value in enumerate(values.tolist()):  # one sprite per distinct count
+        at = many[which == n]
+        sprite = symbols.cluster_sprite(product, symbols.cluster_class(value),
+                                        symbols.count_text(value))
+        stamp(canvas, sprite, np.rint(cx[at]), np.rint(cy[at]))
+
+
+def draw_municipalities(canvas: np.ndarray, view: MapView, munis: Municipalities,
+                        selected: np.ndarray, fill: bool) -> None:
+    """Outlines (and, with ``fill``, the fill of CA-compulsory ones) of ``selected``."""
+    x1, y1, x2, y2 = view.bbox
+    b = munis.bounds
+    sel = selected & (b[:, 0] <= x2) & (b[:, 2] >= x1) & (b[:, 1] <= y2) & (b[:, 3] >= y1)
+    if not sel.any():
+        return
+    rx, ry = view.resolution
+    geoms = shapely.simplify(munis.geometry[sel], min(rx, ry) / 2)
+    geoms = shapely.transform(geoms, lambda xy: np.column_stack(
+        ((xy[:, 0] - x1) / rx, (y2 - xy[:, 1]) / ry)))
+    layer = Image.new("RGBA", (view.width, view.height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    if fill:
+        colour = (*symbols.colours()["ca"], FILL_ALPHA)
+        for ring in _rings(shapely.exterior_ring(shapely.get_parts(
+                geoms[munis.ca_verplicht[sel]]))):
+            draw.polygon(ring, fill=colour)
+    for ring in _rings(shapely.get_parts(shapely.boundary(geoms))):
+        draw.line(ring, fill=OUTLINE_RGBA, width=1)
+    over(canvas, layer)
+
+
+def _rings(lines: np.ndarray) -> list[list[float]]:
+    """Each linestring's coordinates as a flat x, y list, for one Pillow call per ring."""
+    coords, index = shapely.get_coordinates(lines, return_index=True)
+    if not len(coords):
+        return []
+    cuts = np.flatnonzero(np.diff(index)) + 1
+    return [part.ravel().tolist() for part in np.split(coords, cuts) if len(part) > 1]
