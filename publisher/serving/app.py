@@ -1,7 +1,8 @@
 """The one ASGI application: OGC API, WFS, lookup, viewer, health and metrics.
 
-``/ogc`` OGC API Features (pygeoapi), ``/wfs`` WFS 2.0, ``/api/v1/woningkwaliteit`` the parcel
-and address lookup, ``/downloads`` and ``/api/v1/changes`` the daily files and change sets,
+``/ogc`` OGC API Features (pygeoapi), ``/wfs`` WFS 2.0, ``/wms`` WMS 1.3.0/1.1.1 maps,
+``/api/v1/woningkwaliteit`` the parcel and address lookup, ``/downloads`` and
+``/api/v1/changes`` the daily files and change sets,
 ``/`` the citizen map viewer, ``/health`` and ``/metrics``.
 
 Run it with ``vlok-publisher serve`` (gunicorn + uvicorn workers) or any ASGI server::
@@ -51,8 +52,10 @@ from publisher.serving.publications import (
     is_database_url,
 )
 from publisher.serving.streaming import StreamGate
+from publisher.serving.tiles import VECTOR_STYLE
 from publisher.serving.tiles import routes as tile_routes
 from publisher.serving.viewer import routes as viewer_routes
+from publisher.serving.wms import routes as wms_routes
 
 LOGGER = logging.getLogger(__name__)
 
@@ -99,6 +102,7 @@ def create_app(publication_dir: Path | str | None = None, *,
         *tile_routes(reader),  # OGC API Tiles: before pygeoapi's /ogc mount
         *ogc.routes(),
         *_wfs_routes(reader, gate),
+        *wms_routes(reader),  # WMS 1.3.0 / 1.1.1 maps
         *lookup_routes(reader),
         *_downloads(source, database, gate),
         *ldes_routes(source, database),  # the event stream, /id/feit and /id/concept
@@ -118,6 +122,7 @@ def create_app(publication_dir: Path | str | None = None, *,
     app.state.reader = reader
     app.state.ogc = ogc
     app.state.base_url = base_url  # every surface's links (serving.edge.public_base)
+    app.state.vector_style = VECTOR_STYLE  # the viewer draws from the vector tiles
     return app
 
 

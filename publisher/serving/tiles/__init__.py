@@ -2,4 +2,7 @@
 
 from publisher.serving.tiles.routes import routes
 
-__all__ = ["routes"]
+#: The MapLibre style the citizen viewer draws its points from (all products).
+VECTOR_STYLE = "/ogc/collections/poi/styles/default"
+
+__all__ = ["VECTOR_STYLE", "routes"]

@@ -20,13 +20,22 @@ MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 _POINT = 1
 
 
-def _varint(value: int) -> bytes:
+def _encode_varint(value: int) -> bytes:
     out = bytearray()
     while value > 0x7F:
         out.append((value & 0x7F) | 0x80)
         value >>= 7
     out.append(value)
     return bytes(out)
+
+
+#: Every one- and two-byte varint, looked up instead of computed: tag indices and tile
+#: coordinates (within ±8192 after zigzag) are nearly all below 2**14.
+_TABLE = [_encode_varint(i) for i in range(1 << 14)]
+
+
+def _varint(value: int) -> bytes:
+    return _TABLE[value] if value < 16384 else _encode_varint(value)
 
 
 def _field(number: int, payload: bytes) -> bytes:
@@ -65,14 +74,16 @@ class PointLayer:
         xs = _zigzag(np.rint(self.x).astype(np.int64)).tolist()
         ys = _zigzag(np.rint(self.y).astype(np.int64)).tolist()
         features = []
-        for i in range(n):
-            tags = bytearray()
-            for k, column in enumerate(tag_columns):
-                if column[i] is not None:
-                    tags += _varint(k) + _varint(column[i])  # type: ignore[arg-type]
-            body = (_field(2, bytes(tags)) + b"\x18\x01"  # type = POINT
-                    + _field(4, b"\x09" + _varint(xs[i]) + _varint(ys[i])))
-            features.append(_field(2, body))
+        table, varint = _TABLE, _varint
+        # per feature, the ``key, value`` pairs of its non-empty properties (packed tags)
+        pairs = [[table[k] + varint(v) if v is not None else b"" for v in column]
+                 for k, column in enumerate(tag_columns)]
+        for i, tags in enumerate(zip(*pairs, strict=True)):
+            packed = b"".join(tags)
+            geometry = b"\x09" + varint(xs[i]) + varint(ys[i])
+            body = (b"\x12" + varint(len(packed)) + packed + b"\x18\x01"  # tags, POINT
+                    + b"\x22" + table[len(geometry)] + geometry)
+            features.append(b"\x12" + varint(len(body)) + body)
         out = [_field(1, self.name.encode()), *features]
         out += [_field(3, key.encode()) for key in keys]
         for value in values:

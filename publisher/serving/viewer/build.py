@@ -2,7 +2,8 @@
 
 Why a build step: the viewer must load nothing from a CDN (privacy, and a map that keeps working
 when a third party does not), so Leaflet and leaflet.markercluster are served from
-``static/vendor/``. The versions are pinned in ``package.json``/``package-lock.json``;
+``static/vendor/`` (and, for browsers with WebGL, MapLibre GL JS with its Leaflet layer, which
+draw the OGC API vector tiles). The versions are pinned in ``package.json``/``package-lock.json``;
 ``npm ci`` installs exactly the locked tree. Run it once when the product is set up::
 
     .venv/bin/python -m publisher.serving.viewer.build
@@ -35,6 +36,12 @@ DIST_FILES: dict[str, tuple[str, ...]] = {
                               "dist/leaflet.markercluster.js.map",
                               "dist/MarkerCluster.css", "dist/MarkerCluster.Default.css",
                               "MIT-LICENCE.txt"),
+    # vector tiles where the browser has WebGL (static/vector.js): the CSP build, whose
+    # worker is a file of ours (the default build starts its worker from a blob: URL, which
+    # the page's Content-Security-Policy forbids), and the Leaflet layer that draws it
+    "maplibre-gl": ("dist/maplibre-gl-csp.js", "dist/maplibre-gl-csp-worker.js",
+                    "dist/maplibre-gl.css", "LICENSE.txt"),
+    "@maplibre/maplibre-gl-leaflet": ("leaflet-maplibre-gl.js", "LICENSE"),
 }
 #: The same for the test-only libraries, copied into ``test_vendor/<package>/``.
 TEST_FILES: dict[str, tuple[str, ...]] = {

@@ -61,11 +61,14 @@ def content_security_policy(settings: ViewerSettings) -> str:
 
 
 def render_page(pub: Publication | None, base_url: str, settings: ViewerSettings,
-                max_points: int = 3000, points_from_zoom: int = 14) -> tuple[str, str]:
+                max_points: int = 3000, points_from_zoom: int = 14,
+                vector_style: str | None = None) -> tuple[str, str]:
     """The page's HTML and its Content-Security-Policy header.
 
     ``max_points`` and ``points_from_zoom`` tell the script when to load a product's points
-    in view rather than the server's clusters.
+    in view rather than the server's clusters. ``vector_style``: the MapLibre style of the
+    app's vector tiles, when the app serves them (``static/vector.js`` then draws the points
+    from tiles in browsers with WebGL); without it the map is Leaflet's alone.
     """
     counts: dict[str, int] = dict(pub.meta.get("counts", {})) if pub else {}
     as_of = dutch_date(pub.as_of) if pub else "nog geen publicatie"
@@ -74,7 +77,8 @@ def render_page(pub: Publication | None, base_url: str, settings: ViewerSettings
               "aantallen": counts,
               "basemap": settings.basemap_url, "attributie": settings.basemap_attribution,
               "ogcItem": "/ogc/collections/poi/items/",
-              "maxPunten": max_points, "puntenVanafZoom": points_from_zoom}
+              "maxPunten": max_points, "puntenVanafZoom": points_from_zoom,
+              "vectorStijl": vector_style}
     values = {
         "as_of": escape(as_of), "source": escape(SOURCE), "legend": _legend(counts),
         "explanations": _explanations(), "no_dot": escape(ABSENCE["geen_stip"]),

@@ -57,7 +57,8 @@ def routes(reader: PublicationReader, max_points: int = MAX_POINTS) -> list[Base
 
     async def page(request: Request) -> Response:
         html, csp = render_page(reader.current("poi"), public_base(request), settings,
-                                max_points=max_points, points_from_zoom=POINTS_FROM_ZOOM)
+                                max_points=max_points, points_from_zoom=POINTS_FROM_ZOOM,
+                                vector_style=getattr(request.app.state, "vector_style", None))
         return Response(html, media_type="text/html; charset=utf-8",
                         headers={"Content-Security-Policy": csp,
                                  "Cache-Control": "no-cache",

@@ -29,6 +29,8 @@
     fadeAnimation: false, maxBounds: [[49.9, 1.5], [52.2, 7.0]] });
   map.fitBounds(FLANDERS);
   map.attributionControl.setPrefix(false);
+  /* With WebGL and the server's vector tiles, MapLibre draws the points (vector.js). */
+  var vector = window.VlokVector ? window.VlokVector.attach(map, { reload: function () { map.fire("moveend"); } }) : null;
   if (config.basemap) {
     L.tileLayer(config.basemap, { maxZoom: 19, attribution: config.attributie || "" }).addTo(map);
   }
@@ -39,6 +41,8 @@
         fillColor: "#ffffff", fillOpacity: config.basemap ? 0 : 0.7, className: "gemeente" } })
         .addTo(map).bringToBack();
     }).catch(function () { /* outlines are decoration: the points still show */ });
+  /* No basemap: place and street names from the address register (orientation.js). */
+  if (!config.basemap && window.VlokOrientatie) { window.VlokOrientatie(map); }
 
   function clusterSize(n) { return n < 10 ? 36 : n < 100 ? 42 : n < 1000 ? 50 : 58; }
   function countText(n) { return n < 10000 ? n.toLocaleString("nl-BE") : Math.round(n / 1000) + "k"; }
@@ -198,6 +202,7 @@
   /* Load what the view needs of one product, unless the last request already covers it; a
    * newer request makes an older answer stale. */
   function refresh(product, force) {
+    if (vector && vector.active && state.view === "kaart") { return Promise.resolve(); }  /* tiles draw them */
     var zoom = Math.floor(map.getZoom());
     var last = state.loaded[product];
     if (!force && last && holds(last.box, map.getBounds()) &&
@@ -332,6 +337,7 @@
     btnMap.setAttribute("aria-pressed", String(view === "kaart"));
     btnList.setAttribute("aria-pressed", String(view === "lijst"));
     if (view === "kaart") { map.invalidateSize(); } else { renderList(); }
+    if (view === "lijst" && vector && vector.active) { map.fire("moveend"); }  /* the list needs the JSON */
   }
   btnMap.addEventListener("click", function () { setView("kaart"); });
   btnList.addEventListener("click", function () { setView("lijst"); heading.focus(); });
@@ -370,7 +376,8 @@
   function showSuggestions(items) {
     suggestions = items; box.textContent = ""; active = -1;
     items.forEach(function (a, i) {
-      var li = el("li", { id: "suggestie-" + i, role: "option", "aria-selected": "false" }, [el("span", { text: a.label })]);
+      var kind = a.soort && a.soort !== "adres" ? el("span", { "class": "soort", text: " · " + a.soort }) : null;
+      var li = el("li", { id: "suggestie-" + i, role: "option", "aria-selected": "false" }, [el("span", { text: a.label }), kind]);
       li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(i); });
       box.appendChild(li);
     });
@@ -465,9 +472,31 @@
     reveal(kaart);
   }
 
+  /* A municipality, deelgemeente or street: show it; after a street the number comes next. */
+  function choosePlace(a) {
+    chosen += 1;
+    closeBox();
+    map.closePopup();
+    state.search = null;
+    var b = a.bbox;
+    map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { maxZoom: a.soort === "straat" ? 17 : 15, animate: false });
+    if (a.vervolg) {
+      input.value = a.vervolg;
+      input.focus();
+      input.setSelectionRange(a.cursor, a.cursor);
+      status.textContent = a.label + " op de kaart. Typ nu het huisnummer.";
+    } else {
+      input.value = a.label;
+      status.textContent = a.label + " op de kaart. Typ een straat en huisnummer om verder te zoeken.";
+    }
+    if (state.view === "lijst") { renderList(); }
+    reveal(kaart);
+  }
+
   function choose(i) {
     var a = suggestions[i];
     if (!a) { return; }
+    if (a.soort && a.soort !== "adres") { choosePlace(a); return; }
     var mine = ++chosen;
     closeBox();
     map.closePopup();
