@@ -47,7 +47,7 @@ class MapLayer:
     styles: tuple[Style, ...]
     aliases: tuple[str, ...] = ()
 
-    def style(self, name: str) -> Style:
+    def style(self, name: str, locator: str = "STYLES") -> Style:
         """The style ``name`` ('' or ``default``: the first)."""
         if not name or name.lower() == DEFAULT_STYLE:
             return self.styles[0]
@@ -55,7 +55,7 @@ class MapLayer:
             if style.name == name:
                 return style
         raise StyleNotDefined(f"layer {self.name} has no style {short(name)}; styles: "
-                              f"{', '.join(s.name for s in self.styles)}", "STYLES")
+                              f"{', '.join(s.name for s in self.styles)}", locator)
 
 
 _POINT_STYLES = (

@@ -304,4 +304,4 @@ def get_legend_graphic(kvp: dict[str, str], version: str) -> rq.GetLegendGraphic
     if fmt not in ("image/png", "png"):
         raise InvalidFormat(f"FORMAT {short(fmt)} is not offered for legends; use image/png",
                             "FORMAT")
-    return rq.GetLegendGraphic(version, layer, layer.style(kvp.get("STYLE", "").strip()))
+    return rq.GetLegendGraphic(version, layer, layer.style(kvp.get("STYLE", "").strip(), "STYLE"))

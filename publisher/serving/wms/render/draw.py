@@ -101,7 +101,7 @@ def draw_municipalities(canvas: np.ndarray, view: MapView, munis: Municipalities
     draw = ImageDraw.Draw(layer)
     if fill:
         colour = (*symbols.colours()["ca"], FILL_ALPHA)
-        for ring in _rings(shapely.exterior_ring(shapely.get_parts(
+        for ring in _rings(shapely.get_exterior_ring(shapely.get_parts(
                 geoms[munis.ca_verplicht[sel]]))):
             draw.polygon(ring, fill=colour)
     for ring in _rings(shapely.get_parts(shapely.boundary(geoms))):
