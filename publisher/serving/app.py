@@ -52,8 +52,7 @@ from publisher.serving.publications import (
     is_database_url,
 )
 from publisher.serving.streaming import StreamGate
-from publisher.serving.tiles import VECTOR_STYLE
-from publisher.serving.tiles import routes as tile_routes
+from publisher.serving.tiles import VECTOR_STYLE, tile_routes
 from publisher.serving.viewer import routes as viewer_routes
 from publisher.serving.wms import routes as wms_routes
 

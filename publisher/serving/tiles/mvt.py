@@ -63,35 +63,32 @@ class PointLayer:
             return b""
         keys = list(self.properties)
         values: dict[str | int, int] = {}
-        tag_columns: list[list[int | None]] = []
-        for key in keys:
-            column = []
-            for value in self.properties[key]:
-                column.append(None if value is None or value == ""
-                              else values.setdefault(value, len(values)))
-            tag_columns.append(column)
+        table, varint = _TABLE, _varint
+        # per property, each feature's ``key, value`` pair (packed tags; empty: no tag)
+        pairs = []
+        for k, key in enumerate(keys):
+            index = [None if v is None or v == "" else values.setdefault(v, len(values))
+                     for v in self.properties[key]]
+            prefix = table[k]
+            pairs.append([b"" if i is None else prefix + varint(i) for i in index])
         # geometry: MoveTo(1) = command 9, then zigzag dx, dy from the cursor at (0, 0)
         xs = _zigzag(np.rint(self.x).astype(np.int64)).tolist()
         ys = _zigzag(np.rint(self.y).astype(np.int64)).tolist()
-        features = []
-        table, varint = _TABLE, _varint
-        # per feature, the ``key, value`` pairs of its non-empty properties (packed tags)
-        pairs = [[table[k] + varint(v) if v is not None else b"" for v in column]
-                 for k, column in enumerate(tag_columns)]
-        for i, tags in enumerate(zip(*pairs, strict=True)):
-            packed = b"".join(tags)
-            geometry = b"\x09" + varint(xs[i]) + varint(ys[i])
-            body = (b"\x12" + varint(len(packed)) + packed + b"\x18\x01"  # tags, POINT
-                    + b"\x22" + table[len(geometry)] + geometry)
-            features.append(b"\x12" + varint(len(body)) + body)
+        geometries = [b"\x09" + varint(x) + varint(y) for x, y in zip(xs, ys, strict=True)]
+        bodies = [b"\x12" + table[len(t)] + t + b"\x18\x01\x22" + table[len(g)] + g
+                  for t, g in zip(map(b"".join, zip(*pairs, strict=True)), geometries,
+                                  strict=True)]  # tags, type POINT, geometry
+        features = [b"\x12" + varint(len(b)) + b for b in bodies]
         out = [_field(1, self.name.encode()), *features]
         out += [_field(3, key.encode()) for key in keys]
         for value in values:
             if isinstance(value, int):  # uint_value (5) or sint_value (6)
                 out.append(_field(4, b"\x28" + _varint(value) if value >= 0
                                   else b"\x30" + _varint((-value << 1) - 1)))
-            else:
-                out.append(_field(4, _field(1, str(value).encode())))
+            else:  # string_value (1) in a Value (layer field 4), written inline: the hot part
+                text = str(value).encode()
+                inner = b"\x0a" + varint(len(text)) + text
+                out.append(b"\x22" + varint(len(inner)) + inner)
         out.append(b"\x28" + _varint(EXTENT) + b"\x78\x02")  # extent, version 2
         return b"".join(out)
 

@@ -56,6 +56,13 @@ SHORT = "public, max-age=300"
 KEPT_POSITIONS = 4
 #: Tiles smaller than this are sent uncompressed (gzip would not pay its header).
 GZIP_FROM_BYTES = 1024
+#: Tiles up to this level are kept in memory once rendered, per worker: over Flanders they
+#: are few (~250 per set and collection up to z11) and each one costs ~10 ms to cluster from
+#: every point, while deeper tiles are many, cheaper, and left to HTTP caches. What a seed
+#: at publish time would save is measured in ``benchmarks/bench_tiles.py``: this is cheaper.
+KEEP_UP_TO_ZOOM = 11
+#: At most this many kept tiles per worker (~5 kB each).
+KEPT_TILES = 4096
 
 Reader = PublicationReader | PostGISReader
 
@@ -69,6 +76,27 @@ def tiled_collections() -> dict[str, tuple[str | None, str]]:
         if options.get("dataset") == "poi":
             out[cid] = (options.get("product"), resource.get("title", cid))
     return out
+
+
+class _Kept:
+    """Rendered low-zoom tiles by (source, run, grid, collection, z, y, x), least recent out."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tiles: OrderedDict[tuple[str, ...], bytes] = OrderedDict()
+
+    def get(self, key: tuple[str, ...]) -> bytes | None:
+        with self._lock:
+            found = self._tiles.get(key)
+            if found is not None:
+                self._tiles.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, ...], body: bytes) -> None:
+        with self._lock:
+            self._tiles[key] = body
+            while len(self._tiles) > KEPT_TILES:
+                self._tiles.popitem(last=False)
 
 
 class _Positions:
@@ -153,6 +181,7 @@ def _json(request: Request, body: dict[str, Any], etag: str | None = None,
 def routes(reader: Reader) -> list[BaseRoute]:
     """The tile routes (mount them before pygeoapi's ``/ogc``)."""
     positions = _Positions()
+    kept = _Kept()
 
     def base(request: Request) -> str:
         return edge.public_base(request) + PREFIX
@@ -172,8 +201,16 @@ def routes(reader: Reader) -> list[BaseRoute]:
         if (answer := _not_modified(request, etag, cache_control)) is not None:
             return answer
 
+        key = (source_of(pub), pub.run_id, grid.id, p["cid"], p["z"], p["y"], p["x"])
+        keep = xyz.z <= KEEP_UP_TO_ZOOM
+
         def make() -> bytes:
-            return content.render(pub, grid, xyz, positions.get(pub, grid), product)
+            body = kept.get(key) if keep else None
+            if body is None:
+                body = content.render(pub, grid, xyz, positions.get(pub, grid), product)
+                if keep:
+                    kept.put(key, body)
+            return body
 
         try:
             body = await run_in_threadpool(make)
