@@ -39,7 +39,7 @@ def test_other_products_are_not_drawn_on_a_product_layer(client, isolated):
 
 
 def test_epsg_4326_is_lat_lon_in_130_and_lon_lat_in_111_and_crs84(client, isolated):
-    x, y, lon, lat, _ = isolated[CA]
+    _, _, lon, lat, _ = isolated[CA]
     w, s, e, n = lon - 0.007, lat - 0.0045, lon + 0.007, lat + 0.0045
     v130 = getmap(client, f"{s},{w},{n},{e}", crs="EPSG:4326", layers=CA)
     v111 = getmap(client, f"{w},{s},{e},{n}", crs="EPSG:4326", version="1.1.1", layers=CA)
@@ -55,7 +55,7 @@ def test_epsg_4326_is_lat_lon_in_130_and_lon_lat_in_111_and_crs84(client, isolat
 
 @pytest.mark.parametrize("epsg", [3812, 3857])
 def test_projected_crs_place_the_feature_where_pyproj_says(client, isolated, epsg):
-    x, y, lon, lat, _ = isolated[HV]
+    _, _, lon, lat, _ = isolated[HV]
     cx, cy = Transformer.from_crs(4326, epsg, always_xy=True).transform(lon, lat)
     half = 500 if epsg == 3812 else 800
     img = image(getmap(client, f"{cx - half},{cy - half},{cx + half},{cy + half}",
