@@ -38,6 +38,13 @@ _ADDRESS = {
     },
 }
 
+_REGISTER_ADDRESS = {
+    "type": "object",
+    "description": "An address of the public Flemish address register.",
+    "properties": {**_ADDRESS["properties"],
+                   "deelgemeente": {"type": "string", "example": "Merksem"}},
+}
+
 _PRODUCT_FLAGS = {
     "type": "object",
     "description": "Per public fact, whether it applies.",
@@ -49,6 +56,19 @@ _ANSWER = {
     "required": ["vraag", "peildatum", "bron", "producten", "aantal", "resultaten"],
     "properties": {
         "vraag": {"type": "object", "description": "The parameter asked by, as understood."},
+        "adres_herkend": {
+            "type": "boolean",
+            "description": "Only when asking by adres or adresid: whether the address exists in "
+                           "the public Flemish address register (every address of Flanders), "
+                           "independently of the facts. It never says whether Wonen-Vlaanderen "
+                           "holds a file for the address: an address without public facts "
+                           "answers the same whatever its history. false means a typo or an "
+                           "address that does not exist; then no facts can be given either."},
+        "adressen": {
+            "type": "array", "maxItems": 100, "items": _REGISTER_ADDRESS,
+            "description": "Only when asking by adres or adresid: the register addresses the "
+                           "question names (a house number without a box names every box at "
+                           "that number)."},
         "peildatum": {"type": "string", "format": "date",
                       "description": "The as-of date the facts were established for."},
         "bron": {"type": "string", "example": SOURCE},
@@ -109,7 +129,9 @@ _PATHS: dict[str, Any] = {
                     "content": {"application/json": {"schema": _ANSWER}}},
             "400": _problem_response("Missing, conflicting or malformed parameter; the "
                                      "detail says which and, for a capakey, the format."),
-            "503": _problem_response("No publication available yet; retry later."),
+            "503": _problem_response("No publication available yet, or (asking by adres or "
+                                     "adresid) no address register index in it; retry "
+                                     "later."),
         },
     }},
 }

@@ -1,7 +1,8 @@
 """The viewer's routes: the page at ``/``, its static files, and the map's JSON endpoints.
 
 ``/api/v1/kaart`` (points), ``/api/v1/kaart/clusters`` (counts per grid cell),
-``/api/v1/kaart/gemeenten`` (outlines) and ``/api/v1/adressen`` (address suggestions) are the
+``/api/v1/kaart/gemeenten`` (outlines), ``/api/v1/adressen`` (search over the address register)
+and ``/api/v1/orientatie/{plaatsen,straten}`` (names for the map without a basemap) are the
 viewer's own, so the map works without the OGC API or the WFS.
 """
 
@@ -177,7 +178,7 @@ def routes(reader: PublicationReader, max_points: int = MAX_POINTS) -> list[Base
         Route("/api/v1/kaart/clusters", clusters, methods=["GET"], name="viewer_clusters"),
         Route("/api/v1/kaart/gemeenten", gemeenten, methods=["GET"], name="viewer_gemeenten"),
         Route("/api/v1/adressen", adressen, methods=["GET"], name="viewer_adressen"),
-        Route("/api/v1/kaart/straten", straten, methods=["GET"], name="viewer_straten"),
-        Route("/api/v1/kaart/plaatsen", plaatsen, methods=["GET"], name="viewer_plaatsen"),
+        Route("/api/v1/orientatie/straten", straten, methods=["GET"], name="viewer_straten"),
+        Route("/api/v1/orientatie/plaatsen", plaatsen, methods=["GET"], name="viewer_plaatsen"),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]

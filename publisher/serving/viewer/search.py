@@ -79,7 +79,7 @@ def suggest(pub: Publication, register: RegisterIndex, text: str, limit: int
             _, naam, postcode, district, gemeente = s[:5]
             place = district if district == gemeente else f"{district} ({gemeente})"
             out.append({"soort": "straat", "label": f"{naam}, {postcode} {place}",
-                        "lon": s[10], "lat": s[11], "bbox": _bbox(s, 12),
+                        "lon": s[8], "lat": s[9], "bbox": _bbox(s, 10),
                         # what the box then holds, the caret after the street name: the
                         # house number typed next completes the address
                         "vervolg": f"{naam} , {postcode} {gemeente}",

@@ -89,3 +89,16 @@ def test_a_capakey_answer_says_nothing_about_recognising_an_address(demo_url, de
     capakey = demo_reader.current("poi").connect().execute(
         'SELECT "CAPAKEY" FROM poi LIMIT 1').fetchone()[0]
     assert "adres_herkend" not in _ask(demo_url, {"capakey": capakey}).json()
+
+
+def test_the_openapi_describes_adres_herkend_and_every_answer_key(demo_url, two_addresses):
+    from publisher.serving.lookup import openapi_paths
+
+    schema = openapi_paths()[PATH]["get"]["responses"]["200"]["content"][
+        "application/json"]["schema"]
+    assert schema["properties"]["adres_herkend"]["type"] == "boolean"
+    assert "register" in schema["properties"]["adres_herkend"]["description"]
+    body = _ask(demo_url, {"adresid": two_addresses[1][0]}).json()
+    assert set(body) <= set(schema["properties"])
+    assert set(body["adressen"][0]) <= set(schema["properties"]["adressen"]["items"][
+        "properties"])

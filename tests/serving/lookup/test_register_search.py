@@ -40,8 +40,10 @@ def test_municipality_postcode_and_district_are_found_first(search_url, typed, s
 @pytest.mark.parametrize("typed", ["gezelle", "Gezellestr.", "gezelle str", "GUIDO GEZELLE",
                                    "Guido Gezellestr"])
 def test_partial_and_abbreviated_street_names_find_the_street(search_url, typed):
-    labels = [s["label"] for s in _suggest(search_url, typed) if s["soort"] == "straat"]
-    assert any(label.startswith("Guido Gezellestraat,") for label in labels), labels
+    streets = [s for s in _suggest(search_url, typed) if s["soort"] == "straat"]
+    street = next(s for s in streets if s["label"].startswith("Guido Gezellestraat,"))
+    west, south, east, north = street["bbox"]
+    assert west <= street["lon"] <= east and south <= street["lat"] <= north
 
 
 def test_accents_are_folded(search_url, demo_reader):
@@ -78,6 +80,13 @@ def test_bad_search_parameters_are_400(search_url, q, parameter):
     assert r.status_code == 400 and r.json()["parameter"] == parameter
 
 
+@pytest.mark.parametrize("bbox", ["", "a,b,c,d", "4,51,3,52", "3,50,4.5,51.5"])
+def test_street_names_need_a_city_sized_bbox(search_url, bbox):
+    r = httpx.get(f"{search_url}/api/v1/orientatie/straten", params={"bbox": bbox})
+    assert r.status_code == 400 and r.json()["parameter"] == "bbox"
+    assert repr(bbox) in r.json()["detail"]
+
+
 def test_nothing_typed_or_nothing_found_is_an_empty_list(search_url):
     assert _suggest(search_url, "") == []
     assert _suggest(search_url, "qwxzqwxz") == []
@@ -95,7 +104,12 @@ def test_no_canary_in_register_search_answers(search_url, demo_reader):
         "SELECT naam FROM straat ORDER BY id LIMIT 40")]
     texts = [httpx.get(f"{search_url}/api/v1/adressen", params={"q": q, "limit": "20"}).text
              for name in streets for q in (name[:4], f"{name} 1")]
-    texts += [httpx.get(f"{search_url}/api/v1/kaart/plaatsen").text]
+    texts += [httpx.get(f"{search_url}/api/v1/orientatie/plaatsen").text]
+    for _, lon, lat, _ in register_for(demo_reader.current("poi")).municipalities()[:20]:
+        bbox = f"{lon - 0.05},{lat - 0.05},{lon + 0.05},{lat + 0.05}"
+        streets = httpx.get(f"{search_url}/api/v1/orientatie/straten", params={"bbox": bbox})
+        assert streets.status_code == 200 and streets.json()["features"]
+        texts.append(streets.text)
     blob = "\n".join(texts).lower()
     for canary in canary_values():
         assert canary.lower() not in blob

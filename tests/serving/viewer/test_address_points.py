@@ -212,7 +212,9 @@ def test_clusters_and_markers_carry_letters_not_only_colour(page):
 
 def test_touch_targets_are_at_least_24_px(page):
     small = page.evaluate("""() => {
-      const sel = 'button, input, select, summary, .leaflet-marker-icon, .leaflet-control a, '
+      // the place and street names (.orientatie) are labels, not targets: no pointer events
+      const sel = 'button, input, select, summary, .leaflet-marker-icon:not(.orientatie), '
+        + '.leaflet-control a, '
         + '#suggesties li, .skip';
       return [...document.querySelectorAll(sel)].filter(e => e.offsetParent !== null)
         .map(e => [e.id || e.className || e.tagName, e.getBoundingClientRect()])
