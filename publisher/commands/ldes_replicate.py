@@ -140,7 +140,7 @@ class Replica:
             return
         address = member.get("locn:address", {})
         ident = address.get("adms:identifier", {})
-        parcel = member.get("wk:perceel", {}).get("adms:identifier", {})
+        parcel = member.get("wk:perceel", {})
         self.rows[poid] = {
             "POID": poid, **self.concept(doc, member["dct:type"]["@id"]),
             "STRAAT": address.get("locn:thoroughfare", {}).get("@value"),
@@ -150,7 +150,7 @@ class Replica:
             "GEMEENTE": address.get("adres:gemeentenaam", {}).get("@value"),
             "NISCODE": address.get("wk:niscode"),
             "ADRESID": ident.get("generiek:lokaleIdentificator"),
-            "CAPAKEY": parcel.get("generiek:lokaleIdentificator")}
+            "CAPAKEY": parcel.get("dct:identifier")}
         wkt = member["locn:geometry"]["gsp:asWKT"]["@value"]
         x, y = wkt.split("POINT (", 1)[1].rstrip(")").split()
         self.xy[poid] = (float(x), float(y))

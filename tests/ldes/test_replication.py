@@ -12,8 +12,8 @@ import pytest
 from pyproj import Transformer
 
 from publisher.commands.ldes_replicate import replicate
-from .conftest import DAYS, replica_features, wfs_features
 
+from .conftest import DAYS, replica_features, wfs_features
 
 TO_CRS84 = Transformer.from_crs("EPSG:31370", "OGC:CRS84", always_xy=True)
 

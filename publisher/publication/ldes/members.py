@@ -25,11 +25,16 @@ def parcel_iri(capakey: str) -> str:
 
 
 def _address(row: dict[str, Any]) -> dict[str, Any]:
-    address: dict[str, Any] = {"@type": "adres:Adres"}
+    """The address as the publication showed it on the day: a node of this version only.
+
+    Derived from the register's address (its IRI), carrying the register's identifier.
+    """
+    address: dict[str, Any] = {"@type": "locn:Address"}
     if row.get("ADRESID"):
-        address["@id"] = t.ADDRESS_REGISTER + str(row["ADRESID"])
+        address["prov:wasDerivedFrom"] = {"@id": t.ADDRESS_REGISTER + str(row["ADRESID"])}
         address["adms:identifier"] = {"@type": "generiek:Identificator",
-                                      "generiek:lokaleIdentificator": str(row["ADRESID"])}
+                                      "generiek:lokaleIdentificator": str(row["ADRESID"]),
+                                      "generiek:naamruimte": t.ADDRESS_REGISTER.rstrip("/")}
     for key, term in (("STRAAT", "locn:thoroughfare"), ("GEMEENTE", "adres:gemeentenaam")):
         if row.get(key):
             address[term] = t.nl(str(row[key]))
@@ -55,11 +60,10 @@ def appeared(row: dict[str, Any], x: float, y: float, day: date, as_of: date,
         "locn:geometry": {"@type": "locn:Geometry", "gsp:asWKT": t.typed(
             f"<{t.CRS_31370}> POINT ({x!r} {y!r})", "gsp:wktLiteral")}}
     if row.get("CAPAKEY"):
-        member["wk:perceel"] = {
-            "@id": parcel_iri(str(row["CAPAKEY"])), "@type": "perceel:Perceel",
-            "adms:identifier": {"@type": "generiek:Identificator",
-                                "generiek:lokaleIdentificator": str(row["CAPAKEY"]),
-                                "generiek:naamruimte": "capakey"}}
+        # The parcel register's node: shared by every version on it, so only what never
+        # changes for that IRI is said of it (its capakey).
+        member["wk:perceel"] = {"@id": parcel_iri(str(row["CAPAKEY"])),
+                                "@type": "perceel:Perceel", "dct:identifier": str(row["CAPAKEY"])}
     return member
 
 

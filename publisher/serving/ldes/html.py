@@ -12,8 +12,7 @@ def _cell(member: dict[str, Any], key: str) -> str:
     address = member.get("locn:address", {})
     value = {"PRODUCT": member.get("dct:type", {}).get("@id", "").rsplit("/", 1)[-1],
              "POID": member.get("dct:identifier"),
-             "CAPAKEY": member.get("wk:perceel", {}).get("adms:identifier", {}).get(
-                 "generiek:lokaleIdentificator"),
+             "CAPAKEY": member.get("wk:perceel", {}).get("dct:identifier"),
              "ADRESID": address.get("adms:identifier", {}).get("generiek:lokaleIdentificator"),
              "STRAAT": address.get("locn:thoroughfare", {}).get("@value"),
              "GEMEENTE": address.get("adres:gemeentenaam", {}).get("@value"),
