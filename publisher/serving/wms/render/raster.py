@@ -81,8 +81,7 @@ def stamp(canvas: np.ndarray, sprite: Sprite, px: np.ndarray, py: np.ndarray) ->
     for start in range(0, len(base), BATCH):
         b = base[start:start + BATCH, None]
         packed[(b + parts.solid_offset[None, :]).ravel()] = np.tile(parts.solid, len(b))
-        _blend(packed, (b + parts.edge_offset[None, :]).ravel(),
-               np.tile(parts.edge, (len(b), 1)))
+        _blend(packed, b + parts.edge_offset[None, :], parts.edge)
 
 
 class _Parts:
@@ -115,14 +114,17 @@ def _parts(sprite: Sprite, width: int) -> _Parts:
 
 
 def _blend(packed: np.ndarray, index: np.ndarray, src: np.ndarray) -> None:
-    """Premultiplied ``src`` rows (uint16) over the premultiplied pixels ``packed[index]``.
+    """Premultiplied ``src`` pixels (k, 4 uint16) over ``packed[index]`` (n, k), in place.
 
-    Gathered and scattered as packed 32-bit pixels: row indexing of an (n, 4) array is
-    ten times slower.
+    Gathered and scattered as packed 32-bit pixels (row indexing of an (n, 4) array is ten
+    times slower); ``x / 255`` is computed as ``(t + (t >> 8)) >> 8`` with ``t = x + 128``,
+    exact for 0 ≤ x ≤ 255².
     """
-    d = packed[index].view(np.uint8).reshape(-1, 4).astype(np.uint16)
-    out = (src + (d * (255 - src[:, 3:4]) + 127) // 255).astype(np.uint8)
-    packed[index] = out.view(np.uint32).reshape(-1)
+    flat = index.ravel()  # 1-d fancy indexing: twice as fast as 2-d
+    d = packed[flat].view(np.uint8).reshape(*index.shape, 4).astype(np.uint16)
+    t = d * (255 - src[:, 3:4]) + 128
+    out = (src + ((t + (t >> 8)) >> 8)).astype(np.uint8)
+    packed[flat] = out.view(np.uint32).reshape(-1)
 
 
 def parse_colour(text: str) -> tuple[int, int, int] | None:
