@@ -6,27 +6,33 @@ So, like the viewer's Leaflet map (``viewer.mapdata.clusters``), a tile with mor
 :data:`MAX_TILE_POINTS` points in it holds counts per cell of a :data:`CELLS` × :data:`CELLS`
 grid aligned to the tile (so a cluster never straddles two tiles and the counts of a level sum
 to the product's count), each at the mean position of its points. A tile with fewer holds the
-points themselves, with what a popup shows (``POID``, ``PRODUCT``, ``ADRESID``, ``adres``),
-read through the one box filter of the backend (R-tree on a GeoPackage, GiST on PostGIS).
+points themselves, with what a popup shows (``POID``, ``PRODUCT``, ``ADRESID``, ``adres``).
 
-Deciding costs no query: the positions come from the viewer's per-run columns
-(``viewer.mapdata.columns``: memory-mapped, shared by the workers), projected once per run
-into each set's CRS (pyproj on arrays) and sorted on x, so a tile's points are a
-``searchsorted`` slice and a mask.
+Finding a tile's points costs no spatial query: the positions come from the viewer's per-run
+columns (``viewer.mapdata.columns``: memory-mapped, shared by the workers) with their fids
+beside them, projected once per run into each set's CRS (pyproj on arrays) and sorted on x,
+so a tile's points are a ``searchsorted`` slice and a mask, and a point tile reads its
+properties by primary key through the backend's portable connection (GeoPackage or PostGIS).
+Why not the R-tree/GiST box filter the map's JSON uses: per tile it cost a connection, an
+exact test per candidate and a dict per feature, three times what the tile's encoding costs.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 import morecantile
 import numpy as np
 
 from publisher.serving.crs import parse_crs
-from publisher.serving.publications import Publication
+from publisher.serving.lookup.reading import connect, scan
+from publisher.serving.lookup.shared import mapped, source_of
+from publisher.serving.publications import Publication, PublicationUnreadable
 from publisher.serving.tiles.matrixsets import EXTENT, Grid
 from publisher.serving.tiles.mvt import PointLayer, encode
 from publisher.serving.viewer import mapdata
+from publisher.serving.viewer.mapdata import _label  # one address label, map and tiles
 from publisher.serving.viewer.texts import PRODUCTS
 
 #: Above this many points in a tile (buffer included) it holds clusters: ~80 bytes a point,
@@ -44,11 +50,20 @@ _CRS84 = parse_crs("CRS84")
 
 @dataclass(frozen=True)
 class Positions:
-    """Every point of a run in one grid's CRS, sorted on x, with its product's index."""
+    """Every point of a run in one grid's CRS, sorted on x, with its product's index and fid."""
 
     x: np.ndarray
     y: np.ndarray
     product: np.ndarray
+    fid: np.ndarray
+
+
+def _fids(pub: Publication, product: str) -> np.ndarray:
+    """The fids of ``product``'s points in the order of ``mapdata.columns`` (fid order)."""
+    arrays, _ = mapped(source_of(pub), pub.run_id, f"tile-fids-{product}", lambda: (
+        {"fid": np.fromiter((row[0] for row in scan(pub, "f.lon", 'p."PRODUCT" = ?',
+                                                     [product])), dtype=np.int64)}, {}))
+    return arrays["fid"]
 
 
 def positions(pub: Publication, grid: Grid) -> Positions:
@@ -56,12 +71,15 @@ def positions(pub: Publication, grid: Grid) -> Positions:
     parts = [mapdata.columns(pub, name) for name in _NAMES]
     lon = np.concatenate([c.lon for c in parts])
     lat = np.concatenate([c.lat for c in parts])
+    fid = np.concatenate([_fids(pub, name) for name in _NAMES])
     product = np.concatenate([np.full(len(c.lon), i, np.int8) for i, c in enumerate(parts)])
+    if len(fid) != len(lon):  # cannot happen on an immutable publication: never misattribute
+        raise PublicationUnreadable("map columns and fids of one run differ in length")
     keep = np.isfinite(lon) & np.isfinite(lat)
     xy = grid.crs.from_native(_CRS84.to_native(np.column_stack([lon[keep], lat[keep]])))
     order = np.argsort(xy[:, 0], kind="stable")
     return Positions(np.ascontiguousarray(xy[order, 0]), np.ascontiguousarray(xy[order, 1]),
-                     product[keep][order])
+                     product[keep][order], fid[keep][order])
 
 
 @dataclass(frozen=True)
@@ -112,29 +130,34 @@ def render(pub: Publication, grid: Grid, tile: morecantile.Tile, pos: Positions,
     index = None if product is None else _NAMES.index(product)
     buffered = _inside(pos, box.grown(BUFFER), index)
     if len(buffered) <= MAX_TILE_POINTS:
-        return encode([_points(pub, grid, box, product)])
+        return encode([_points(pub, pos, box, buffered)])
     inner = _inside(pos, box.grown(0), index)
     return encode([_clusters(pos, box, inner)])
 
 
-def _points(pub: Publication, grid: Grid, box: TileBox, product: str | None) -> PointLayer:
-    """The points of the buffered tile with their popup properties, from the backend."""
-    # the buffer stops at the set's edge (beyond it Web Mercator has no coordinates)
-    g = grid.tms.xy_bbox
-    x1, y1, x2, y2 = box.grown(BUFFER)
-    area = (max(x1, g.left), max(y1, g.bottom), min(x2, g.right), min(y2, g.top))
-    found = mapdata.points(pub, product, area, grid.crs_name)["features"]
-    lonlat = np.array([f["geometry"]["coordinates"] for f in found],  # type: ignore[index]
-                      dtype=float).reshape(-1, 2)
-    xy = grid.crs.from_native(_CRS84.to_native(lonlat))
-    x, y = box.local(xy[:, 0], xy[:, 1])
-    props = [f["properties"] for f in found]  # type: ignore[index]
+_PROPERTIES = ('SELECT p.fid, p."POID", p."PRODUCT", p."ADRESID", p."STRAAT", p."HUISNUMMER", '
+               'p."BUSNUMMER", p."POSTCODE", p."GEMEENTE" FROM poi p WHERE p.fid IN ')
+
+
+def _points(pub: Publication, pos: Positions, box: TileBox, chosen: np.ndarray) -> PointLayer:
+    """The chosen points (buffer included) with their popup properties, read by fid."""
+    x, y = box.local(pos.x[chosen], pos.y[chosen])
+    fids = pos.fid[chosen].tolist()
+    rows: dict[int, tuple] = {}
+    if fids:
+        try:
+            found = connect(pub).execute(
+                _PROPERTIES + "(" + ",".join("?" * len(fids)) + ")", fids).fetchall()
+        except sqlite3.DatabaseError as exc:  # the file or database: a 503 at the boundary
+            raise PublicationUnreadable(f"publication unreadable: {exc}") from exc
+        rows = {row[0]: row[1:] for row in found}
+    props = [rows[f] for f in fids]
     return PointLayer(LAYER, x, y, {
-        "POID": [f["id"] for f in found],  # type: ignore[index]
-        "PRODUCT": [p["PRODUCT"] for p in props],
-        "ADRESID": [p["ADRESID"] for p in props],
-        "adres": [p["adres"] for p in props],
-        "count": [1] * len(found)})
+        "POID": [r[0] for r in props],
+        "PRODUCT": [r[1] for r in props],
+        "ADRESID": [r[2] for r in props],
+        "adres": [_label(*r[3:]) for r in props],
+        "count": [1] * len(props)})
 
 
 def _clusters(pos: Positions, box: TileBox, inner: np.ndarray) -> PointLayer:

@@ -220,24 +220,23 @@ def _label(straat: str, nr: str, bus: str | None, postcode: str, gemeente: str) 
 
 
 def points(pub: Publication, product: str | None,
-           bbox: Sequence[float] | None, crs: str = "CRS84") -> dict[str, object]:
+           bbox: Sequence[float] | None) -> dict[str, object]:
     """The POI points as a GeoJSON FeatureCollection in CRS84 (stable fid order).
 
     Besides the label, each point carries its address parts: the map groups the facts of one
     address point under one marker, and the list sorts them by municipality, street and house
     number, which a label string cannot do (``9`` sorts after ``10``). The view's box is
-    compiled by the one filter compiler, like a WFS BBOX in ``crs`` (CRS84 for the map; a
-    vector tile's box is in its tile matrix set's CRS): the same points.
+    compiled by the one filter compiler, like a WFS BBOX in CRS84: the same points.
     """
     backend = backend_for(pub)
     nodes: list[object] = []
     if product:
         nodes.append(ast.Equal(ast.Attribute("PRODUCT"), product))
     if bbox:
-        box_crs = parse_crs(crs, "bbox")
+        crs = parse_crs("CRS84", "bbox")
         try:
-            area = GeometryLiteral(box_to_native(box_crs, *bbox, locator="bbox"),
-                                   covers_data_area(box_crs, *bbox, locator="bbox"))
+            area = GeometryLiteral(box_to_native(crs, *bbox, locator="bbox"),
+                                   covers_data_area(crs, *bbox, locator="bbox"))
         except CrsError as exc:
             raise bad_parameter("bbox", exc.message) from None
         nodes.append(ast.GeometryIntersects(ast.Attribute("SHAPE"), area))
