@@ -33,6 +33,8 @@ PATHS = {
     "/downloads/manifest.json": "application/json",
     "/downloads/catalog.jsonld": "json",
     "/api/v1/changes?since=2026-01-01": "application/json",
+    "/ldes/woningkwaliteit": "application/ld+json",
+    "/id/concept/woningkwaliteitsproduct": "application/ld+json",
     "/api/v1/woningkwaliteit?capakey=11004A0479/00N000": "application/json",
     "/api/v1/adressen?q=kerkstraat": "application/json",
     "/api/v1/kaart?product=Conformiteitsattest&bbox=2.5,50.6,6.0,51.6": "json",
@@ -70,9 +72,35 @@ def test_no_canary_in_any_endpoint_or_download(base) -> None:
              "/ogc/conformance", "/ogc/collections/poi/items?publication=20000101T000000Z"]
     for path in extra:
         bodies[path] = httpx.get(base + path, timeout=60).content
+    bodies.update(_event_stream_bodies(base))
     assert len(bodies) > 20
     leaks = [hit for path, body in bodies.items() for hit in canaries_in_bytes(body, path)]
     assert leaks == []
+
+
+def _event_stream_bodies(base: str) -> dict[str, bytes]:
+    """Every page of the event stream, its formats, and facts and versions of the first page."""
+    out: dict[str, bytes] = {}
+    view = httpx.get(base + "/ldes/woningkwaliteit", timeout=60).json()
+    pages = [r["tree:node"]["@id"] for r in view["@graph"][1]["tree:relation"]]
+    while pages:
+        path = "/" + pages.pop(0).lstrip("/")
+        page = httpx.get(base + path, timeout=60)
+        out[path] = page.content
+        pages += [r["tree:node"]["@id"] for r in page.json()["@graph"][1].get("tree:relation",
+                                                                               [])]
+        if len(out) == 1:
+            for fmt in ("ttl", "nt"):
+                out[f"{path} {fmt}"] = httpx.get(base + path, params={"f": fmt},
+                                                 timeout=120).content
+            for member in page.json()["@graph"][0]["tree:member"][:10]:
+                fact = member["dct:isVersionOf"]["@id"]
+                for fmt in ("jsonld", "ttl", "html"):
+                    out[f"{fact} {fmt}"] = httpx.get(base + fact, params={"f": fmt},
+                                                     timeout=60).content
+                out[member["@id"]] = httpx.get(base + member["@id"], timeout=60).content
+    out["/ldes/woningkwaliteit/shape"] = httpx.get(base + "/ldes/woningkwaliteit/shape").content
+    return out
 
 
 def test_invalid_capakey_gets_a_problem_json(base) -> None:
