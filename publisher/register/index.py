@@ -144,7 +144,7 @@ def _addresses(conn: Connection, db: sqlite3.Connection, streets: dict[tuple[str
     numbers: dict[str, tuple[str, int]] = {}
     boxes: dict[str | None, str] = {}
     cols = {c: i for i, c in enumerate(model.ADDRESS_COLUMNS)}
-    for chunk in model.read(conn, model.ADDRESS, "adresid"):
+    for chunk in model.read(conn, model.ADDRESS):
         xy = np.array([(r[cols["x"]], r[cols["y"]]) for r in chunk], dtype=float)
         lon, lat = _lonlat(xy[:, 0], xy[:, 1])
         rows = []

@@ -101,11 +101,24 @@ def finish(conn: Connection, register_version: str, addresses: int) -> None:
                                  {"key": "adressen", "value": str(addresses)}])
 
 
-def read(conn: Connection, table: Table, order: str, chunk: int = 50_000
+def read(conn: Connection, table: Table, order: str | None = None, chunk: int = 50_000
          ) -> Iterator[list[tuple[Any, ...]]]:
-    """All rows of ``table`` in ``order``, ``chunk`` rows at a time (bounded memory)."""
+    """All rows of ``table`` (in ``order`` if given), ``chunk`` rows at a time.
+
+    On SQLite straight from its driver: millions of rows through SQLAlchemy's result layer
+    cost more than the index build itself.
+    """
     cols = ", ".join(c.name for c in table.columns)
-    result = conn.execution_options(stream_results=True, yield_per=chunk).execute(
-        text(f"SELECT {cols} FROM {table.name} ORDER BY {order}"))
+    sql = f"SELECT {cols} FROM {table.name}" + (f" ORDER BY {order}" if order else "")
+    if conn.dialect.name == "sqlite":
+        cur = conn.connection.driver_connection.cursor()
+        try:
+            cur.execute(sql)
+            while rows := cur.fetchmany(chunk):
+                yield rows
+        finally:
+            cur.close()
+        return
+    result = conn.execution_options(stream_results=True, yield_per=chunk).execute(text(sql))
     for part in result.partitions(chunk):
         yield [tuple(r) for r in part]
