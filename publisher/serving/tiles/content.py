@@ -38,6 +38,11 @@ from publisher.serving.viewer.texts import PRODUCTS
 #: Above this many points in a tile (buffer included) it holds clusters: ~80 bytes a point,
 #: so a point tile stays under ~70 kB.
 MAX_TILE_POINTS = 800
+#: From tiles this fine (CRS units per pixel: WebMercatorQuad z16, Lambert z9) on, a tile
+#: always holds points (up to :data:`MAX_DEEP_TILE_POINTS`, a tower's rooms at one spot): a
+#: client may overzoom it (TileJSON's ``maxzoom``) and its clusters would never split.
+POINTS_FROM_CELL_SIZE = 2.4
+MAX_DEEP_TILE_POINTS = 20_000
 #: Cluster cells per tile side: 8 × 8 cells of 64 px on a 512 px MapLibre tile.
 CELLS = 8
 #: Points this far (tile units) beyond the edge are included, so symbols are not cut off.
@@ -129,7 +134,8 @@ def render(pub: Publication, grid: Grid, tile: morecantile.Tile, pos: Positions,
     box = tile_box(grid, tile)
     index = None if product is None else _NAMES.index(product)
     buffered = _inside(pos, box.grown(BUFFER), index)
-    if len(buffered) <= MAX_TILE_POINTS:
+    deep = grid.tms.matrix(tile.z).cellSize <= POINTS_FROM_CELL_SIZE
+    if len(buffered) <= (MAX_DEEP_TILE_POINTS if deep else MAX_TILE_POINTS):
         return encode([_points(pub, pos, box, buffered)])
     inner = _inside(pos, box.grown(0), index)
     return encode([_clusters(pos, box, inner)])

@@ -25,6 +25,9 @@ from publisher.serving.viewer.mapdata import FLANDERS
 COLORS = {"Conformiteitsattest": "#1b6e35",
           "VlaamseInventarisOngeschikteOnbewoonbareWoningen": "#b3261e",
           "RegisterHerstelvorderingen": "#6a3d9a"}
+#: The TileJSON's ``maxzoom``: the first WebMercatorQuad level whose tiles always hold points
+#: (``content.POINTS_FROM_CELL_SIZE``), so deeper views reuse them.
+OVERZOOM_FROM = 16
 TILES_REL = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
 SCHEME_REL = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
 _TMS_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/"
@@ -126,14 +129,14 @@ def _xy_bounds(grid: Grid) -> tuple[float, float, float, float]:
 
 def tilejson(base: str, cid: str, title: str, run_id: str) -> dict[str, Any]:
     """TileJSON 3.0.0 of a collection's Web Mercator tiles of publication ``run_id``."""
-    grid = grids()[WEB_MERCATOR]
     return {"tilejson": "3.0.0", "name": cid, "description": title,
-            "scheme": "xyz", "minzoom": 0, "maxzoom": grid.max_zoom,
+            # from z16 on every tile holds points: a client overzooms it, with no requests
+            "scheme": "xyz", "minzoom": 0, "maxzoom": OVERZOOM_FROM,
             "bounds": list(FLANDERS),
             "center": [4.4, 51.0, 8],
             "tiles": [f"{base}/collections/{cid}/tiles/{WEB_MERCATOR}/{{z}}/{{y}}/{{x}}"
                       f"?{PUBLICATION_PARAM}={run_id}"],
-            "vector_layers": [{"id": LAYER, "minzoom": 0, "maxzoom": grid.max_zoom,
+            "vector_layers": [{"id": LAYER, "minzoom": 0, "maxzoom": OVERZOOM_FROM,
                                "fields": {k: v["type"] for k, v in
                                           _layer()["propertiesSchema"]["properties"].items()}}],
             "attribution": "Wonen-Vlaanderen (VLOK)"}

@@ -169,7 +169,7 @@ def _not_modified(request: Request, etag: str, cache_control: str) -> Response |
 
 def _json(request: Request, body: dict[str, Any], etag: str | None = None,
           media_type: str = "application/json") -> Response:
-    headers = {"Cache-Control": "public, max-age=60"}
+    headers = {"Cache-Control": "public, max-age=60", "Access-Control-Allow-Origin": "*"}
     if etag:
         headers["ETag"] = etag
         if (answer := _not_modified(request, etag, headers["Cache-Control"])) is not None:

@@ -104,3 +104,16 @@ def test_zoomed_out_tiles_hold_clusters_that_add_up_to_every_point(http, poi_ite
 def test_a_tile_outside_flanders_is_empty(http):
     r = http.get(f"/ogc/collections/poi/tiles/{WEB_MERCATOR}/10/100/100")
     assert r.status_code == 200 and decode(r.content) == []
+
+
+def test_from_z16_a_tile_always_holds_points_so_a_map_may_overzoom_it(http, poi_items,
+                                                                     monkeypatch):
+    monkeypatch.setattr(content, "MAX_TILE_POINTS", 0)  # every tile that may cluster does
+    lon, lat = poi_items[0]["geometry"]["coordinates"]
+    for zoom, clustered in ((15, True), (16, False), (18, False)):
+        t = WM.tile(lon, lat, zoom)
+        found = decode(http.get(f"/ogc/collections/poi/tiles/{WEB_MERCATOR}/{zoom}/{t.y}/"
+                                f"{t.x}").content)
+        assert found and all(("POID" not in f["properties"]) == clustered for f in found)
+    tilejson = http.get(f"/ogc/collections/poi/tiles/{WEB_MERCATOR}/tilejson.json").json()
+    assert tilejson["maxzoom"] == 16
