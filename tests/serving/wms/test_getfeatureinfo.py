@@ -77,3 +77,29 @@ def test_cql_filter_applies_to_feature_info(client, isolated):
     body = json.loads(info(client, x, y, "application/json",
                            CQL_FILTER="PRODUCT='Conformiteitsattest'").content)
     assert body["features"] == []
+
+
+def test_a_click_on_a_drawn_group_lists_its_features_and_says_how_many(client):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from publisher.serving.wms.render.symbols import colours
+
+    flanders = {"CRS": "EPSG:31370", "BBOX": "20000,150000,260000,250000", "WIDTH": "512",
+                "HEIGHT": "384", "LAYERS": "Conformiteitsattest", "STYLES": "",
+                "VERSION": "1.3.0"}
+    png = get(client, REQUEST="GetMap", FORMAT="image/png", TRANSPARENT="TRUE", **flanders)
+    rgba = np.asarray(Image.open(io.BytesIO(png.content)).convert("RGBA")).astype(int)
+    ca = (np.abs(rgba[..., :3] - colours()["ca"]).max(axis=-1) <= 12) & (rgba[..., 3] > 200)
+    # the most CA-coloured 21×21 window lies on a group (groups are drawn larger than points)
+    s = np.pad(ca.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    window = s[21:, 21:] - s[:-21, 21:] - s[21:, :-21] + s[:-21, :-21]
+    j, i = np.unravel_index(np.argmax(window), window.shape)
+    params = {**flanders, "REQUEST": "GetFeatureInfo", "QUERY_LAYERS": "Conformiteitsattest",
+              "I": str(i + 10), "J": str(j + 10), "FEATURE_COUNT": "3"}
+    body = json.loads(get(client, INFO_FORMAT="application/json", **params).content)
+    assert body["numberMatched"] > 1 and body["numberReturned"] == 3
+    html = get(client, INFO_FORMAT="text/html", **params).text
+    assert f"Dit symbool telt {body['numberMatched']} feiten" in html

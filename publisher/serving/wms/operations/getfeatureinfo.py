@@ -21,10 +21,10 @@ from publisher.serving.wms.errors import ServiceUnavailable
 from publisher.serving.wms.layers import POI, MapLayer
 from publisher.serving.wms.operations.common import etag, matching_fids, publications
 from publisher.serving.wms.output import featureinfo as out
-from publisher.serving.wms.render import data
+from publisher.serving.wms.render import data, draw
 from publisher.serving.wms.request import GetFeatureInfo
 from publisher.serving.wms.response import Response
-from publisher.serving.wms.settings import INFO_RADIUS_PX, MAX_AGE_SECONDS
+from publisher.serving.wms.settings import INFO_RADIUS_PX, MAX_AGE_SECONDS, POINTS_BELOW_SCALE
 
 #: Candidates read per layer when CQL_FILTER selects the points (nearest are kept).
 MAX_CANDIDATES = 500
@@ -45,12 +45,13 @@ def get_feature_info(req: GetFeatureInfo, reader: PublicationReader,
         if layer.dataset == POI:
             r = INFO_RADIUS_PX
             box = (cx - r * rx, cy - r * ry, cx + r * rx, cy + r * ry)
-            fids = _nearest_points(pub, layer, req, node, box, (cx, cy), deadline)
+            fids, group = _nearest_points(pub, layer, req, node, box, (cx, cy), deadline)
         else:
+            group = None
             box = (cx - rx / 4, cy - ry / 4, cx + rx / 4, cy + ry / 4)
             fids = matching_fids(pub, layer, view, node, box, deadline,
                                  req.feature_count).tolist()
-        found.append(_read(pub, layer, fids))
+        found.append(_read(pub, layer, fids, group))
     as_of = pubs[req.query_layers[0].dataset].as_of
     if req.info_format == "html":
         body = out.html(found, as_of)
@@ -67,26 +68,53 @@ def get_feature_info(req: GetFeatureInfo, reader: PublicationReader,
 
 def _nearest_points(pub: Publication, layer: MapLayer, req: GetFeatureInfo, node: Any,
                     box: tuple[float, float, float, float], centre: tuple[float, float],
-                    deadline: float | None) -> list[int]:
-    """Fids of the FEATURE_COUNT points of ``layer`` nearest the click, within ``box``."""
-    pts = data.points(pub, req.view.crs.epsg)
+                    deadline: float | None) -> tuple[list[int], tuple[str, int] | None]:
+    """The fids of the FEATURE_COUNT points of ``layer`` nearest the click; the group hit.
+
+    Where the map draws groups (style ``default`` beyond 1:25,000) and the click is on one,
+    the candidates are that group's features (it says how many); otherwise the points
+    within ``box``.
+    """
+    view = req.view
+    pts = data.points(pub, view.crs.epsg)
     x, y = np.asarray(pts.x), np.asarray(pts.y)
-    wanted = np.isin(pts.product, [data.products().index(p) for p in layer.products])
-    mask = wanted & (x >= box[0]) & (x <= box[2]) & (y >= box[1]) & (y <= box[3])
-    index = np.flatnonzero(mask)
-    if node is not None:
-        fids = matching_fids(pub, layer, req.view, node, box, deadline, MAX_CANDIDATES)
-        index = index[np.isin(np.asarray(pts.fid)[index], fids)]
-    rx, ry = req.view.resolution
-    distance = np.hypot((x[index] - centre[0]) / rx, (y[index] - centre[1]) / ry)
+    codes = [data.products().index(p) for p in layer.products]
+    style = {lay.name: sty for lay, sty in view.layers}[layer.name]
+    group = None
+    if style.name == "default" and view.scale_denominator > POINTS_BELOW_SCALE:
+        shown = draw.in_view(view, x, y) & np.isin(pts.product, codes)
+        if node is not None:
+            rx, ry = view.resolution
+            m = draw.MARGIN_PX
+            x1, y1, x2, y2 = view.bbox
+            fids = matching_fids(pub, layer, view, node,
+                                 (x1 - m * rx, y1 - m * ry, x2 + m * rx, y2 + m * ry), deadline)
+            shown &= np.isin(pts.fid, fids, assume_unique=True)
+        for product in reversed(layer.products):  # the last drawn lies on top
+            index = np.flatnonzero(shown & (pts.product == data.products().index(product)))
+            members = draw.cluster_at(view, x[index], y[index], req.i, req.j)
+            if members is not None:
+                group = (product, len(members))
+                candidates = index[members]
+                break
+    if group is None:
+        mask = np.isin(pts.product, codes) & (x >= box[0]) & (x <= box[2]) & \
+            (y >= box[1]) & (y <= box[3])
+        candidates = np.flatnonzero(mask)
+        if node is not None:
+            fids = matching_fids(pub, layer, view, node, box, deadline, MAX_CANDIDATES)
+            candidates = candidates[np.isin(np.asarray(pts.fid)[candidates], fids)]
+    rx, ry = view.resolution
+    distance = np.hypot((x[candidates] - centre[0]) / rx, (y[candidates] - centre[1]) / ry)
     order = np.argsort(distance, kind="stable")[:req.feature_count]
-    return np.asarray(pts.fid)[index[order]].tolist()
+    return np.asarray(pts.fid)[candidates[order]].tolist(), group
 
 
-def _read(pub: Publication, layer: MapLayer, fids: list[int]) -> out.Found:
+def _read(pub: Publication, layer: MapLayer, fids: list[int],
+          group: tuple[str, int] | None = None) -> out.Found:
     """Properties (and for points the stored fragments) of ``fids``, in that order."""
     if not fids:
-        return out.Found(layer, [], [], [])
+        return out.Found(layer, [], [], [], group)
     backend = backend_for(pub)
     names = load_mapping(layer.dataset).names
     columns = ", ".join(f't."{n}"' for n in names)
@@ -108,8 +136,9 @@ def _read(pub: Publication, layer: MapLayer, fids: list[int]) -> out.Found:
     features = [{n: _typed(v, types[n]) for n, v in zip(names, r[1:1 + len(names)],
                                                         strict=True)} for r in ordered]
     if not points:
-        return out.Found(layer, features, [], [])
-    return out.Found(layer, features, [r[-2] for r in ordered], [r[-1] for r in ordered])
+        return out.Found(layer, features, [], [], group)
+    return out.Found(layer, features, [r[-2] for r in ordered], [r[-1] for r in ordered],
+                     group)
 
 
 def _typed(value: Any, kind: str) -> Any:

@@ -50,6 +50,7 @@ class Found:
     features: list[dict[str, Any]]
     geojson: list[str]  # stored GeoJSON fragments (POI) or empty
     gml: list[str]  # stored GML members (POI) or empty
+    group: tuple[str, int] | None = None  # the drawn group clicked: product, its count
 
 
 def _address(p: dict[str, Any]) -> str:
@@ -68,11 +69,20 @@ def _shown(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _group_text(f: Found) -> str:
+    """What a click on a drawn group means, in the viewer's words."""
+    product, n = f.group  # type: ignore[misc]
+    return (f"Dit symbool telt {n} feiten: {PRODUCTS[product]['titel'].lower()}. Zoom in om ze "
+            f"apart te zien; hieronder de {len(f.features)} dichtst bij de klik.")
+
+
 def html(found: list[Found], as_of: date | None) -> bytes:
     """A small Dutch HTML page: each fact as the viewer's popup says it."""
     parts = []
     points = False
     for f in found:
+        if f.group is not None:
+            parts.append(f"<p>{escape(_group_text(f))}</p>")
         for p in f.features:
             if f.layer.products:
                 points = True
@@ -107,6 +117,8 @@ def text(found: list[Found], as_of: date | None) -> bytes:
     """The same facts as plain text lines."""
     lines = []
     for f in found:
+        if f.group is not None:
+            lines += [_group_text(f), ""]
         for p in f.features:
             if f.layer.products:
                 t = PRODUCTS[p["PRODUCT"]]
@@ -125,7 +137,9 @@ def text(found: list[Found], as_of: date | None) -> bytes:
 def geojson(found: list[Found]) -> bytes:
     """A FeatureCollection: the stored GeoJSON of points, properties of municipalities."""
     members = []
+    matched = 0
     for f in found:
+        matched += f.group[1] if f.group is not None else len(f.features)
         if f.layer.products:
             members += f.geojson
         else:
@@ -133,7 +147,8 @@ def geojson(found: list[Found]) -> bytes:
                                     "geometry": None,
                                     "properties": {k: json_value(v) for k, v in p.items()}},
                                    ensure_ascii=False) for p in f.features]
-    head = f'{{"type":"FeatureCollection","numberReturned":{len(members)},"features":['
+    head = (f'{{"type":"FeatureCollection","numberMatched":{matched},'
+            f'"numberReturned":{len(members)},"features":[')
     return (head + ",".join(members) + "]}").encode()
 
 

@@ -9,6 +9,8 @@ the features.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import shapely
 from PIL import Image, ImageDraw
@@ -52,6 +54,53 @@ def _thinned(px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.rint(px[keep]), np.rint(py[keep])
 
 
+@dataclass(frozen=True)
+class Clusters:
+    """Points grouped per cell of the cluster grid, as :func:`draw_points` draws them."""
+
+    cx: np.ndarray  # pixel column of each cluster (the mean of its points)
+    cy: np.ndarray
+    counts: np.ndarray
+    first: np.ndarray  # index of each cluster's first point
+    inverse: np.ndarray  # cluster of each point
+
+
+def clusters(view: MapView, x: np.ndarray, y: np.ndarray, px: np.ndarray, py: np.ndarray
+             ) -> Clusters:
+    """Group points (CRS x/y, pixel px/py) per cell of a grid fixed to the CRS origin.
+
+    Fixed to the origin, not to the image, so adjacent tiles of one client group alike.
+    """
+    cell = CLUSTER_CELL_PX * view.resolution[0]
+    gx, gy = np.floor(x / cell).astype(np.int64), np.floor(y / cell).astype(np.int64)
+    key = (gx - gx.min()) * (gy.max() - gy.min() + 1) + (gy - gy.min())
+    _, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True,
+                                          return_counts=True)
+    return Clusters(np.bincount(inverse, weights=px) / counts,
+                    np.bincount(inverse, weights=py) / counts, counts, first, inverse)
+
+
+def cluster_at(view: MapView, x: np.ndarray, y: np.ndarray, i: int, j: int
+               ) -> np.ndarray | None:
+    """Indexes of the points of the drawn group under pixel (i, j), or None.
+
+    A group covers its symbol's disc (its size class), so a click anywhere on the drawn
+    symbol finds every feature it counts.
+    """
+    if not len(x):
+        return None
+    px, py = to_pixels(view, x, y)
+    found = clusters(view, x, y, px, py)
+    radius = np.array([d for _, d in symbols.CLUSTER_PX])[
+        np.searchsorted(np.array([b for b, _ in symbols.CLUSTER_PX[:-1]]), found.counts,
+                        side="right")] / 2 + 1
+    distance = np.hypot(np.rint(found.cx) - i, np.rint(found.cy) - j)
+    hit = (found.counts > 1) & (distance <= radius)
+    if not hit.any():
+        return None
+    return np.flatnonzero(found.inverse == int(np.argmin(np.where(hit, distance, np.inf))))
+
+
 def draw_points(canvas: np.ndarray, view: MapView, pts: Points, selected: np.ndarray,
                 product: str, clustered: bool) -> None:
     """Draw ``product``'s ``selected`` points on ``canvas``; clusters when ``clustered``."""
@@ -66,13 +115,8 @@ def draw_points(canvas: np.ndarray, view: MapView, pts: Points, selected: np.nda
             POINTS_BELOW_SCALE * 4 else symbols.dot_sprite(product)
         stamp(canvas, sprite, *_thinned(px, py))
         return
-    cell = CLUSTER_CELL_PX * view.resolution[0]  # grid fixed to the CRS origin (tiles agree)
-    gx, gy = np.floor(x / cell).astype(np.int64), np.floor(y / cell).astype(np.int64)
-    key = (gx - gx.min()) * (gy.max() - gy.min() + 1) + (gy - gy.min())
-    _, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True,
-                                          return_counts=True)
-    cx = np.bincount(inverse, weights=px) / counts
-    cy = np.bincount(inverse, weights=py) / counts
+    found = clusters(view, x, y, px, py)
+    cx, cy, counts, first = found.cx, found.cy, found.counts, found.first
     single = counts == 1
     stamp(canvas, symbols.point_sprite(product), np.rint(px[first[single]]),
           np.rint(py[first[single]]))
