@@ -117,3 +117,17 @@ def test_from_z16_a_tile_always_holds_points_so_a_map_may_overzoom_it(http, poi_
         assert found and all(("POID" not in f["properties"]) == clustered for f in found)
     tilejson = http.get(f"/ogc/collections/poi/tiles/{WEB_MERCATOR}/tilejson.json").json()
     assert tilejson["maxzoom"] == 16
+
+
+@pytest.mark.postgis
+def test_both_publication_flavours_send_the_same_tiles(gpkg_tiles, pg_tiles, poi_items):
+    import httpx
+
+    lon, lat = poi_items[0]["geometry"]["coordinates"]
+    with httpx.Client(timeout=60) as client:
+        for zoom in (7, 12, 16):
+            t = WM.tile(lon, lat, zoom)
+            path = f"/ogc/collections/poi/tiles/{WEB_MERCATOR}/{zoom}/{t.y}/{t.x}"
+            gpkg, pg = client.get(gpkg_tiles + path), client.get(pg_tiles + path)
+            assert gpkg.status_code == pg.status_code == 200
+            assert decode(gpkg.content) == decode(pg.content) != []
