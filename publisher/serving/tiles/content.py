@@ -36,8 +36,9 @@ from publisher.serving.viewer.mapdata import _label  # one address label, map an
 from publisher.serving.viewer.texts import PRODUCTS
 
 #: Above this many points in a tile (buffer included) it holds clusters: ~80 bytes a point,
-#: so a point tile stays under ~70 kB.
-MAX_TILE_POINTS = 800
+#: so a point tile stays under ~35 kB (~12 kB gzipped); a 512 px tile is about a sixth of a
+#: screen, so a view holds about the 3,000 points the Leaflet map draws (viewer.routes.MAX_POINTS).
+MAX_TILE_POINTS = 400
 #: From tiles this fine (CRS units per pixel: WebMercatorQuad z16, Lambert z9) on, a tile
 #: always holds points (up to :data:`MAX_DEEP_TILE_POINTS`, a tower's rooms at one spot): a
 #: client may overzoom it (TileJSON's ``maxzoom``) and its clusters would never split.

@@ -77,16 +77,16 @@
     pane.style.zIndex = 450;
     pane.style.pointerEvents = "none";
 
-    load("link", { rel: "stylesheet", href: VENDOR + "maplibre-gl/maplibre-gl.css" })
-      .then(function () { return load("script", { src: VENDOR + "maplibre-gl/maplibre-gl-csp.js" }); })
-      .then(function () { return load("script", { src: VENDOR + "@maplibre/maplibre-gl-leaflet/leaflet-maplibre-gl.js" }); })
-      .then(function () {
-        return fetch(config.vectorStijl).then(function (r) {
-          if (!r.ok) { throw new Error(config.vectorStijl + ": " + r.status); }
-          return r.json();
-        });
-      })
-      .then(function (style) {
+    /* The style, the stylesheet and the library at once; the Leaflet layer needs the library. */
+    var styled = fetch(config.vectorStijl).then(function (r) {
+      if (!r.ok) { throw new Error(config.vectorStijl + ": " + r.status); }
+      return r.json();
+    });
+    Promise.all([styled, load("link", { rel: "stylesheet", href: VENDOR + "maplibre-gl/maplibre-gl.css" }),
+      load("script", { src: VENDOR + "maplibre-gl/maplibre-gl-csp.js" })
+        .then(function () { return load("script", { src: VENDOR + "@maplibre/maplibre-gl-leaflet/leaflet-maplibre-gl.js" }); })])
+      .then(function (loaded) {
+        var style = loaded[0];
         window.maplibregl.setWorkerUrl(VENDOR + "maplibre-gl/maplibre-gl-csp-worker.js");
         var layer = window.L.maplibreGL({ style: style, pane: "vectortegels", interactive: false,
           attributionControl: false }).addTo(map);
