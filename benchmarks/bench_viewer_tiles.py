@@ -152,8 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{mode:8s} first markers {sorted(r['first_markers_s'] for r in runs)} s; "
               f"bytes to first markers: data {best['at_first_markers']['data']:,}, static "
               f"{best['at_first_markers']['static']:,}; zoom to Gent: "
-              f"{sorted(r['zoom_in_s'] for r in runs)} s, data "
-              f"{best['zoom_in']['data']:,} B in {best['zoom_in']['requests']} requests")
+              f"{sorted(r['zoom_in_s'] for r in runs)} s, data per run "
+              f"{[r['zoom_in']['data'] for r in runs]} B in "
+              f"{[r['zoom_in']['requests'] for r in runs]} requests")
     return 0
 
 
