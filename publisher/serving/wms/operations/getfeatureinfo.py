@@ -90,13 +90,12 @@ def _nearest_points(pub: Publication, layer: MapLayer, req: GetFeatureInfo, node
             fids = matching_fids(pub, layer, view, node,
                                  (x1 - m * rx, y1 - m * ry, x2 + m * rx, y2 + m * ry), deadline)
             shown &= np.isin(pts.fid, fids, assume_unique=True)
-        for product in reversed(layer.products):  # the last drawn lies on top
-            index = np.flatnonzero(shown & (pts.product == data.products().index(product)))
-            members = draw.cluster_at(view, x[index], y[index], req.i, req.j)
-            if members is not None:
-                group = (product, len(members))
-                candidates = index[members]
-                break
+        index = np.flatnonzero(shown)  # one grid for the layer, as it is drawn
+        members = draw.cluster_at(view, x[index], y[index], req.i, req.j)
+        if members is not None:
+            candidates = index[members]
+            present = sorted(set(np.asarray(pts.product)[candidates].tolist()))
+            group = ("+".join(data.products()[k] for k in present), len(members))
     if group is None:
         mask = np.isin(pts.product, codes) & (x >= box[0]) & (x <= box[2]) & \
             (y >= box[1]) & (y <= box[3])

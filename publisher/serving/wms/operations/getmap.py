@@ -76,5 +76,4 @@ def _points(canvas: np.ndarray, view: MapView, layer: MapLayer, style: Style, no
         fids = matching_fids(pub, layer, view, node, box, deadline)  # type: ignore[arg-type]
         selected &= np.isin(pts.fid, fids, assume_unique=True)
     clustered = style.name == "default" and view.scale_denominator > POINTS_BELOW_SCALE
-    for product in layer.products:
-        draw.draw_points(canvas, view, pts, selected, product, clustered)
+    draw.draw_points(canvas, view, pts, selected, layer.products, clustered)

@@ -72,8 +72,9 @@ def _shown(value: Any) -> str:
 def _group_text(f: Found) -> str:
     """What a click on a drawn group means, in the viewer's words."""
     product, n = f.group  # type: ignore[misc]
-    return (f"Dit symbool telt {n} feiten: {PRODUCTS[product]['titel'].lower()}. Zoom in om ze "
-            f"apart te zien; hieronder de {len(f.features)} dichtst bij de klik.")
+    what = "; ".join(PRODUCTS[p]["titel"].lower() for p in product.split("+"))
+    return (f"Dit symbool telt {n} feiten ({what}). Zoom in om ze apart te zien; hieronder "
+            f"de {len(f.features)} dichtst bij de klik.")
 
 
 def html(found: list[Found], as_of: date | None) -> bytes:

@@ -46,6 +46,8 @@ def to_pixels(view: MapView, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, 
 
 def _thinned(px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One point per THIN_PX cell (the last in publication order), in publication order."""
+    if not len(px):
+        return px, py
     col = np.floor(px / THIN_PX).astype(np.int64)
     row = np.floor(py / THIN_PX).astype(np.int64)
     key = (row - row.min()) * (col.max() - col.min() + 1) + (col - col.min())
@@ -102,31 +104,48 @@ def cluster_at(view: MapView, x: np.ndarray, y: np.ndarray, i: int, j: int
 
 
 def draw_points(canvas: np.ndarray, view: MapView, pts: Points, selected: np.ndarray,
-                product: str, clustered: bool) -> None:
-    """Draw ``product``'s ``selected`` points on ``canvas``; clusters when ``clustered``."""
-    index = products().index(product)
-    sel = selected & (pts.product == index)
+                layer_products: tuple[str, ...], clustered: bool) -> None:
+    """Draw the ``selected`` points of ``layer_products`` on ``canvas``.
+
+    Without clusters each product is drawn in turn (the layer's order). With clusters, one
+    grid for the whole layer: a lone point keeps its product's symbol, a group of one product
+    its colour, shape and letter, a group of several products is dark with all their letters
+    (the viewer's ``gemengd``), so a rare product is never hidden under a frequent one.
+    """
+    codes = [products().index(p) for p in layer_products]
+    sel = selected & np.isin(pts.product, codes)
     if not sel.any():
         return
     x, y = np.asarray(pts.x[sel]), np.asarray(pts.y[sel])
+    kind = np.asarray(pts.product[sel])
     px, py = to_pixels(view, x, y)
     if not clustered:
-        sprite = symbols.point_sprite(product) if view.scale_denominator <= \
-            POINTS_BELOW_SCALE * 4 else symbols.dot_sprite(product)
-        stamp(canvas, sprite, *_thinned(px, py))
+        small = view.scale_denominator > POINTS_BELOW_SCALE * 4
+        for product, code in zip(layer_products, codes, strict=True):
+            mine = kind == code
+            sprite = symbols.dot_sprite(product) if small else symbols.point_sprite(product)
+            stamp(canvas, sprite, *_thinned(px[mine], py[mine]))
         return
     found = clusters(view, x, y, px, py)
-    cx, cy, counts, first = found.cx, found.cy, found.counts, found.first
-    single = counts == 1
-    stamp(canvas, symbols.point_sprite(product), np.rint(px[first[single]]),
-          np.rint(py[first[single]]))
+    single = found.counts == 1
+    lone = found.first[single]
+    for product, code in zip(layer_products, codes, strict=True):
+        at = lone[kind[lone] == code]
+        stamp(canvas, symbols.point_sprite(product), np.rint(px[at]), np.rint(py[at]))
     many = np.flatnonzero(~single)
-    values, which = np.unique(counts[many], return_inverse=True)
-    for n, value in enumerate(values.tolist()):  # one sprite per distinct count
+    bits = np.zeros(len(found.counts), dtype=np.int64)
+    for k, code in enumerate(codes):
+        bits |= (np.bincount(found.inverse, weights=kind == code,
+                             minlength=len(found.counts)) > 0).astype(np.int64) << k
+    keys = (bits[many] << 40) | found.counts[many]
+    values, which = np.unique(keys, return_inverse=True)
+    for n, value in enumerate(values.tolist()):  # one sprite per kind and count
+        count, mask = value & ((1 << 40) - 1), value >> 40
+        name = "+".join(p for k, p in enumerate(layer_products) if mask >> k & 1)
         at = many[which == n]
-        sprite = symbols.cluster_sprite(product, symbols.cluster_class(value),
-                                        symbols.count_text(value))
-        stamp(canvas, sprite, np.rint(cx[at]), np.rint(cy[at]))
+        sprite = symbols.cluster_sprite(name, symbols.cluster_class(count),
+                                        symbols.count_text(count))
+        stamp(canvas, sprite, np.rint(found.cx[at]), np.rint(found.cy[at]))
 
 
 def draw_municipalities(canvas: np.ndarray, view: MapView, munis: Municipalities,

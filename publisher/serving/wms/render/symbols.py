@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from publisher.serving.viewer.texts import PRODUCTS
+from publisher.serving.viewer.texts import ORDER, PRODUCTS
 
 CSS = Path(__file__).resolve().parents[2] / "viewer" / "static" / "viewer.css"
 #: Supersampling factor of the sprites (edges anti-aliased by the reduction).
@@ -119,18 +119,22 @@ def cluster_class(count: int) -> int:
 def cluster_sprite(product: str, size_class: int, label: str = "") -> Sprite:
     """A cluster of ``product`` with its count ``label`` and the product's letter.
 
-    Cached per label: a map has far fewer distinct counts than clusters, so the text is
-    drawn once per count, not once per cluster.
+    ``product`` may be several products joined by ``+``: a mixed group, dark with all their
+    letters, as the viewer's ``.groep.gemengd``. Cached per label: a map has far fewer
+    distinct counts than clusters, so the text is drawn once per count, not per cluster.
     """
-    sprite = _sprite(PRODUCTS[product]["code"], CLUSTER_PX[size_class][1], "", cluster=True)
+    names = product.split("+")
+    code = PRODUCTS[names[0]]["code"] if len(names) == 1 else "gemengd"
+    sprite = _sprite(code, CLUSTER_PX[size_class][1], "", cluster=True)
     if not label:
         return sprite
     image = sprite.image.copy()
     draw = ImageDraw.Draw(image)
     middle = image.width / 2
     white = (255, 255, 255, 255)
+    letters = "".join(letter(p) for p in ORDER if p in names)
     draw.text((middle, middle - 3), label, fill=white, font=font(11), anchor="mm")
-    draw.text((middle, middle + 8), letter(product), fill=white, font=font(9), anchor="mm")
+    draw.text((middle, middle + 8), letters, fill=white, font=font(9), anchor="mm")
     rgba = np.asarray(image, dtype=np.float32) / 255.0
     rgba[..., :3] *= rgba[..., 3:4]
     return Sprite(rgba, sprite.cx, sprite.cy, image)
