@@ -103,3 +103,11 @@ def test_a_click_on_a_drawn_group_lists_its_features_and_says_how_many(client):
     assert body["numberMatched"] > 1 and body["numberReturned"] == 3
     html = get(client, INFO_FORMAT="text/html", **params).text
     assert f"Dit symbool telt {body['numberMatched']} feiten" in html
+
+
+def test_feature_info_revalidates_by_etag(client, isolated):
+    x, y, *_ = isolated[HV]
+    first = info(client, x, y, "application/json")
+    again = client.get("/wms", params=dict(first.request.url.params),
+                       headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""

@@ -131,3 +131,16 @@ def test_style_punten_draws_every_point_without_clusters(client):
     clusters = np.asarray(image(getmap(client, flanders, layers=CA, size=512)))
     points = np.asarray(image(getmap(client, flanders, layers=CA, size=512, STYLES="punten")))
     assert (points[..., 3] > 0).sum() != (clusters[..., 3] > 0).sum()
+
+
+def test_groups_of_several_products_are_dark_with_all_letters(client):
+    from publisher.serving.wms.render.symbols import colours
+
+    def dark(layers: str) -> int:
+        rgba = np.asarray(image(getmap(client, "20000,150000,260000,250000", layers=layers,
+                                       size=512))).astype(int)
+        return int(((np.abs(rgba[..., :3] - colours()["gemengd"]).max(axis=-1) <= 8)
+                    & (rgba[..., 3] > 200)).sum())
+
+    assert dark("POI") > 500  # mixed groups, as the viewer draws them
+    assert dark(CA) == 0  # a product layer has only its own colour

@@ -28,5 +28,6 @@ def dispatch(kvp: dict[str, str], reader: PublicationReader, service_url: str,
     if op == "GetMap":
         return get_map(parse.get_map(kvp, version), reader, if_none_match, deadline)
     if op == "GetFeatureInfo":
-        return get_feature_info(parse.get_feature_info(kvp, version), reader, deadline)
+        return get_feature_info(parse.get_feature_info(kvp, version), reader, if_none_match,
+                                deadline)
     return get_legend_graphic(parse.get_legend_graphic(kvp, version))

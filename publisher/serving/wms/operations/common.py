@@ -28,6 +28,7 @@ from publisher.serving.wms.errors import (
 from publisher.serving.wms.layers import POI, POLICY, MapLayer
 from publisher.serving.wms.render.data import products
 from publisher.serving.wms.request import MapView
+from publisher.serving.wms.settings import MAX_AGE_SECONDS
 
 
 def publications(reader: PublicationReader, layers: tuple[MapLayer, ...]
@@ -43,6 +44,11 @@ def publications(reader: PublicationReader, layers: tuple[MapLayer, ...]
             raise ServiceUnavailable(f"{dataset} has not been published yet")
         out[dataset] = pub
     return out
+
+
+def cache_headers(tag: str) -> dict[str, str]:
+    """Headers that let any cache keep an answer until the publication changes."""
+    return {"ETag": tag, "Cache-Control": f"public, max-age={MAX_AGE_SECONDS}"}
 
 
 def etag(pubs: dict[str, Publication]) -> str:
@@ -106,4 +112,5 @@ def matching_fids(pub: Publication, layer: MapLayer, view: MapView, node: ast.No
     return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
 
-__all__ = ["POI", "POLICY", "etag", "matching_fids", "publications", "written"]
+__all__ = ["POI", "POLICY", "cache_headers", "etag", "matching_fids", "publications",
+           "written"]

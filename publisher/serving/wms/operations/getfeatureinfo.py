@@ -19,22 +19,31 @@ from publisher.serving.backends import backend_for
 from publisher.serving.publications import Publication, PublicationReader, PublicationUnreadable
 from publisher.serving.wms.errors import ServiceUnavailable
 from publisher.serving.wms.layers import POI, MapLayer
-from publisher.serving.wms.operations.common import etag, matching_fids, publications
+from publisher.serving.wms.operations.common import (
+    cache_headers,
+    etag,
+    matching_fids,
+    publications,
+)
 from publisher.serving.wms.output import featureinfo as out
 from publisher.serving.wms.render import data, draw
 from publisher.serving.wms.request import GetFeatureInfo
 from publisher.serving.wms.response import Response
-from publisher.serving.wms.settings import INFO_RADIUS_PX, MAX_AGE_SECONDS, POINTS_BELOW_SCALE
+from publisher.serving.wms.settings import INFO_RADIUS_PX, POINTS_BELOW_SCALE
 
 #: Candidates read per layer when CQL_FILTER selects the points (nearest are kept).
 MAX_CANDIDATES = 500
 
 
 def get_feature_info(req: GetFeatureInfo, reader: PublicationReader,
+                     if_none_match: str | None = None,
                      deadline: float | None = None) -> Response:
-    """The features under ``req``'s pixel, in ``req.info_format``."""
+    """The features under ``req``'s pixel, in ``req.info_format`` (304 when unchanged)."""
     view = req.view
     pubs = publications(reader, req.query_layers)
+    tag = etag(pubs)
+    if if_none_match and tag in (t.strip() for t in if_none_match.split(",")):
+        return Response(304, req.media_type, b"", cache_headers(tag))
     rx, ry = view.resolution
     x1, _, _, y2 = view.bbox
     cx, cy = x1 + (req.i + 0.5) * rx, y2 - (req.j + 0.5) * ry
@@ -62,8 +71,7 @@ def get_feature_info(req: GetFeatureInfo, reader: PublicationReader,
     else:
         names = {ds: load_mapping(ds).layer for ds in pubs}
         body = out.gml(found, names)
-    return Response(200, req.media_type, body,
-                    {"ETag": etag(pubs), "Cache-Control": f"public, max-age={MAX_AGE_SECONDS}"})
+    return Response(200, req.media_type, body, cache_headers(tag))
 
 
 def _nearest_points(pub: Publication, layer: MapLayer, req: GetFeatureInfo, node: Any,

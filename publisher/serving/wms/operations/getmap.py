@@ -13,22 +13,21 @@ from PIL import Image
 
 from publisher.serving.publications import PublicationReader
 from publisher.serving.wms.layers import POI, MapLayer, Style
-from publisher.serving.wms.operations.common import etag, matching_fids, publications
+from publisher.serving.wms.operations.common import (
+    cache_headers,
+    etag,
+    matching_fids,
+    publications,
+)
 from publisher.serving.wms.render import data, draw
 from publisher.serving.wms.render.raster import encode, new_canvas, to_image
 from publisher.serving.wms.request import GetMap, MapView
 from publisher.serving.wms.response import Response
 from publisher.serving.wms.settings import (
-    MAX_AGE_SECONDS,
     MAX_SCALE_DENOMINATOR,
     MIN_SCALE_DENOMINATOR,
     POINTS_BELOW_SCALE,
 )
-
-
-def cache_headers(tag: str) -> dict[str, str]:
-    """Headers that let any cache keep a map until the publication changes."""
-    return {"ETag": tag, "Cache-Control": f"public, max-age={MAX_AGE_SECONDS}"}
 
 
 def get_map(req: GetMap, reader: PublicationReader, if_none_match: str | None = None,
