@@ -58,6 +58,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--store", required=True, help="database URL holding the register")
     ap.add_argument("--queries", type=int, default=2000)
+    ap.add_argument("--index", type=Path, help="keep the built index at this path, or reuse "
+                                               "it when it exists (latency only)")
     args = ap.parse_args()
     engine = create_engine(args.store)
     with engine.connect() as conn:
@@ -68,12 +70,15 @@ def main() -> None:
         vlok = conn.execute(text("SELECT COUNT(*) FROM address")).scalar()
         print(f"register: {n:,} addresses, {vlok:,} of them VLOK's ({vlok / n:.1%})")
         with tempfile.TemporaryDirectory(prefix="bench-register-") as tmp:
-            path = Path(tmp) / index.file_name(version)
-            started = time.perf_counter()
-            figures = index.build(conn, path, version)
-            built = time.perf_counter() - started
-            print(f"index: built in {built:.1f} s, {path.stat().st_size / 1e6:,.1f} MB, "
-                  f"{figures['streets']:,} streets, {figures['places']:,} places")
+            path = args.index or Path(tmp) / index.file_name(version)
+            if path.exists():
+                print(f"index: reusing {path}, {path.stat().st_size / 1e6:,.1f} MB")
+            else:
+                started = time.perf_counter()
+                figures = index.build(conn, path, version)
+                built = time.perf_counter() - started
+                print(f"index: built in {built:.1f} s, {path.stat().st_size / 1e6:,.1f} MB, "
+                      f"{figures['streets']:,} streets, {figures['places']:,} places")
             register = RegisterIndex(path)
             rng = random.Random(20261206)
             queries = _queries(register.db(), rng, args.queries)

@@ -113,3 +113,22 @@ def test_no_canary_in_register_search_answers(search_url, demo_reader):
     blob = "\n".join(texts).lower()
     for canary in canary_values():
         assert canary.lower() not in blob
+
+
+def test_publishing_again_reuses_the_index_of_an_unchanged_register(demo_store, tmp_path,
+                                                                   serving_as_of):
+    from publisher.publication.directory import DirectoryTarget
+    from publisher.publication.run import publish_poi
+    from publisher.serving.publications import PublicationReader
+    from publisher.store.db import open_engine
+
+    engine = open_engine(demo_store)
+    target = DirectoryTarget(tmp_path)
+    metas = []
+    for _ in range(2):
+        publish_poi(engine, target, serving_as_of, store=demo_store, quiet=True)
+        metas.append(PublicationReader(tmp_path).current("poi").meta["adresregister"])
+    engine.dispose()
+    assert metas[0]["index"] == metas[1]["index"]
+    assert "reused" not in metas[0] and metas[1]["reused"] is True
+    assert [p.name for p in (tmp_path / "register").iterdir()] == [metas[0]["index"]]
