@@ -104,3 +104,19 @@ def test_the_collection_links_its_tilesets(http):
     assert http.get(href).status_code == 200
     policy = http.get("/ogc/collections/woningkwaliteitsbeleid", params={"f": "json"}).json()
     assert "tiles" not in " ".join(link["href"] for link in policy["links"])
+
+
+def test_a_large_tile_is_sent_gzipped_to_a_client_that_accepts_it(http, poi_items):
+    import httpx
+    import morecantile
+
+    lon, lat = poi_items[0]["geometry"]["coordinates"]
+    t = morecantile.tms.get(WEB_MERCATOR).tile(lon, lat, 12)
+    base = str(http.base_url).rstrip("/")
+    url = f"{base}/ogc/collections/poi/tiles/{WEB_MERCATOR}/12/{t.y}/{t.x}"
+    raw = httpx.get(url, headers={"Accept-Encoding": "identity"})
+    zipped = httpx.get(url, headers={"Accept-Encoding": "gzip"})
+    assert len(raw.content) > 1024 and "content-encoding" not in raw.headers
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert int(zipped.headers["content-length"]) < len(raw.content)
+    assert zipped.content == raw.content  # httpx undoes the gzip
