@@ -110,3 +110,17 @@ def test_without_webgl_the_viewer_is_todays_leaflet_map(playwright, gpkg_tiles):
         assert not errors, errors
     finally:
         browser.close()
+
+
+def test_when_the_tiles_cannot_be_had_the_viewer_falls_back_to_leaflet(playwright, gpkg_tiles):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    page = browser.new_page(viewport={"width": 1100, "height": 800}, locale="nl-BE")
+    try:
+        page.route("**/ogc/collections/poi/styles/default",
+                   lambda route: route.fulfill(status=503, body="{}"))
+        page.goto(f"{gpkg_tiles}/")
+        page.wait_for_selector("#kaart .groep, #kaart .punt", timeout=60_000)
+        assert page.evaluate("document.body.dataset.kaartsoort") == "leaflet"
+        assert page.locator("#kaart .groep, #kaart .punt").first.is_visible()
+    finally:
+        browser.close()

@@ -67,6 +67,7 @@
       if (!vector.active) { return; }
       vector.active = false;
       vector.error = String(err);
+      if (vector.layer) { map.removeLayer(vector.layer); }
       leafletMarkers(true);
       document.body.dataset.kaartsoort = "leaflet";
       if (hooks && hooks.reload) { hooks.reload(); }
@@ -90,6 +91,7 @@
         window.maplibregl.setWorkerUrl(VENDOR + "maplibre-gl/maplibre-gl-csp-worker.js");
         var layer = window.L.maplibreGL({ style: style, pane: "vectortegels", interactive: false,
           attributionControl: false }).addTo(map);
+        vector.layer = layer;
         var gl = layer.getMaplibreMap();
         vector.gl = gl;
         var base = {};
