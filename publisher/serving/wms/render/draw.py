@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 
 from publisher.serving.wms.render import symbols
 from publisher.serving.wms.render.data import Municipalities, Points, products
-from publisher.serving.wms.render.raster import over, stamp
+from publisher.serving.wms.render.raster import over, stamp_all
 from publisher.serving.wms.request import MapView
 from publisher.serving.wms.settings import CLUSTER_CELL_PX, POINTS_BELOW_SCALE, THIN_PX
 
@@ -119,19 +119,21 @@ def draw_points(canvas: np.ndarray, view: MapView, pts: Points, selected: np.nda
     x, y = np.asarray(pts.x[sel]), np.asarray(pts.y[sel])
     kind = np.asarray(pts.product[sel])
     px, py = to_pixels(view, x, y)
+    jobs = []
     if not clustered:
         small = view.scale_denominator > POINTS_BELOW_SCALE * 4
         for product, code in zip(layer_products, codes, strict=True):
             mine = kind == code
             sprite = symbols.dot_sprite(product) if small else symbols.point_sprite(product)
-            stamp(canvas, sprite, *_thinned(px[mine], py[mine]))
+            jobs.append((sprite, *_thinned(px[mine], py[mine])))
+        stamp_all(canvas, jobs)
         return
     found = clusters(view, x, y, px, py)
     single = found.counts == 1
     lone = found.first[single]
     for product, code in zip(layer_products, codes, strict=True):
         at = lone[kind[lone] == code]
-        stamp(canvas, symbols.point_sprite(product), np.rint(px[at]), np.rint(py[at]))
+        jobs.append((symbols.point_sprite(product), np.rint(px[at]), np.rint(py[at])))
     many = np.flatnonzero(~single)
     bits = np.zeros(len(found.counts), dtype=np.int64)
     for k, code in enumerate(codes):
@@ -143,9 +145,10 @@ def draw_points(canvas: np.ndarray, view: MapView, pts: Points, selected: np.nda
         count, mask = value & ((1 << 40) - 1), value >> 40
         name = "+".join(p for k, p in enumerate(layer_products) if mask >> k & 1)
         at = many[which == n]
-        sprite = symbols.cluster_sprite(name, symbols.cluster_class(count),
-                                        symbols.count_text(count))
-        stamp(canvas, sprite, np.rint(found.cx[at]), np.rint(found.cy[at]))
+        jobs.append((symbols.cluster_sprite(name, symbols.cluster_class(count),
+                                            symbols.count_text(count)),
+                     np.rint(found.cx[at]), np.rint(found.cy[at])))
+    stamp_all(canvas, jobs)
 
 
 def draw_municipalities(canvas: np.ndarray, view: MapView, munis: Municipalities,

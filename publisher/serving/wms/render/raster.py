@@ -59,32 +59,48 @@ def over(canvas: np.ndarray, layer: Image.Image) -> None:
 
 
 def stamp(canvas: np.ndarray, sprite: Sprite, px: np.ndarray, py: np.ndarray) -> None:
-    """Composite ``sprite`` over the premultiplied ``canvas`` centred on each map pixel.
+    """Composite ``sprite`` over the premultiplied ``canvas`` centred on each map pixel."""
+    stamp_all(canvas, [(sprite, px, py)])
+
+
+def stamp_all(canvas: np.ndarray, jobs: list[tuple[Sprite, np.ndarray, np.ndarray]]) -> None:
+    """Composite each job's sprite at each of its pixels, in order, over ``canvas``.
 
     Vectorized in two steps: every sprite pixel is written as a packed 32-bit value into a
-    scratch layer through flat indexes (later points over earlier ones, no reads), then the
-    layer is blended over the canvas once per covered pixel, in integer arithmetic
-    (premultiplied "over" needs no division). Where two symbols of one call overlap, the
-    later one's anti-aliased edge replaces the earlier one's pixel: a 1-pixel halo, like the
-    symbols' own white ring. Symbols reaching past the map land in the canvas's margin.
+    scratch layer through flat indexes (later points and jobs over earlier ones, no reads),
+    then the layer is blended over the canvas once per covered pixel, in integer arithmetic
+    (premultiplied "over" needs no division); most pixels need no blending at all (an opaque
+    source, or nothing under it). Where two symbols overlap, the later one's anti-aliased
+    edge replaces the earlier one's pixel: a 1-pixel halo, like the symbols' own white ring.
+    Symbols reaching past the map land in the canvas's margin.
     """
-    if len(px) == 0:
-        return
     height, width = canvas.shape[:2]
     packed = canvas.reshape(-1, 4).view(np.uint32).reshape(-1)
-    parts = _parts(sprite, width)
-    x0 = np.asarray(px, dtype=np.int64) + (PAD - sprite.cx)
-    y0 = np.asarray(py, dtype=np.int64) + (PAD - sprite.cy)
-    h, w = sprite.rgba.shape[:2]
-    fits = (x0 >= 0) & (y0 >= 0) & (x0 + w <= width) & (y0 + h <= height)
-    base = (y0 * width + x0)[fits]
-    layer = np.zeros_like(packed)
-    for start in range(0, len(base), BATCH):
-        b = base[start:start + BATCH, None]
-        layer[(b + parts.offset[None, :]).ravel()] = np.tile(parts.value, len(b))
-    covered = np.flatnonzero(layer)
+    layer: np.ndarray | None = None
+    written: list[np.ndarray] = []
+    for sprite, px, py in jobs:
+        if len(px) == 0:
+            continue
+        parts = _parts(sprite, width)
+        x0 = np.asarray(px, dtype=np.int64) + (PAD - sprite.cx)
+        y0 = np.asarray(py, dtype=np.int64) + (PAD - sprite.cy)
+        h, w = sprite.rgba.shape[:2]
+        fits = (x0 >= 0) & (y0 >= 0) & (x0 + w <= width) & (y0 + h <= height)
+        base = (y0 * width + x0)[fits]
+        if layer is None:
+            layer = np.zeros_like(packed)
+        for start in range(0, len(base), BATCH):
+            b = base[start:start + BATCH, None]
+            index = (b + parts.offset[None, :]).ravel()
+            layer[index] = np.tile(parts.value, len(b))
+            written.append(index)
+    if layer is None:
+        return
+    total = sum(len(i) for i in written)
+    # few pixels written: the distinct ones; many: a scan of the layer is cheaper
+    covered = np.unique(np.concatenate(written)) if total * 8 < len(layer) else \
+        np.flatnonzero(layer)
     src, dst = layer[covered], packed[covered]
-    # an opaque source, or nothing under it yet: the source as it is (most pixels)
     direct = (dst == 0) | (src >= np.uint32(0xFF000000))  # alpha is the high byte
     packed[covered[direct]] = src[direct]
     rest = ~direct
