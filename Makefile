@@ -48,10 +48,11 @@ lint: $(STAMP)
 bench-demo: $(STAMP)
 	$(BIN)/python benchmarks/bench_demo.py
 
-## make fuzz: the long fuzz runs (WFS, OGC API) and the long property run of the rules.
+## make fuzz: the long fuzz runs (WFS, OGC API, WMS) and the long property run of the rules.
 fuzz: $(STAMP)
 	$(BIN)/python benchmarks/fuzz_wfs.py --examples 10000
 	$(BIN)/python benchmarks/fuzz_ogcapi.py --publication data/publication --examples 10000
+	$(BIN)/python benchmarks/fuzz_wms.py --publication data/publication --examples 5000
 	VLOK_PROPERTY_EXAMPLES=5000 $(BIN)/python -m pytest tests/rules/test_order_independence.py -q
 
 clean:
