@@ -124,3 +124,20 @@ def test_when_the_tiles_cannot_be_had_the_viewer_falls_back_to_leaflet(playwrigh
         assert page.locator("#kaart .groep, #kaart .punt").first.is_visible()
     finally:
         browser.close()
+
+
+def test_the_list_view_still_lists_what_is_in_view_on_a_vector_map(playwright, gpkg_tiles):
+    browser, page, requests, errors = _open(playwright, f"{gpkg_tiles}/", ARGS)
+    try:
+        page.wait_for_selector("body[data-vector-getekend=ja]", timeout=60_000)
+        assert not [u for u in requests if "/api/v1/kaart?" in u or "/kaart/clusters" in u]
+        page.click("#toon-lijst")
+        page.wait_for_function("document.getElementById('lijst-uitleg').textContent"
+                               ".includes('in het kaartbeeld')", timeout=30_000)
+        assert [u for u in requests if "/api/v1/kaart" in u]  # the list reads the JSON
+        page.click("#toon-kaart")
+        assert page.evaluate("document.body.dataset.kaartsoort") == "vector"
+        assert not page.locator("#kaart .groep, #kaart .punt").first.is_visible()
+        assert not errors, errors
+    finally:
+        browser.close()
