@@ -112,6 +112,7 @@ def create_app(publication_dir: Path | str | None = None, *,
         # Open the address register's index in the background (on PostGIS: fetch its local
         # copy, seconds at flanders scale), which the first citizen's search should not wait for.
         threading.Thread(target=_warm_address_index, args=(reader,), daemon=True).start()
+        threading.Thread(target=_warm_tiles, args=(reader,), daemon=True).start()
         yield
 
     app = Starlette(routes=routes, lifespan=lifespan,
@@ -123,6 +124,16 @@ def create_app(publication_dir: Path | str | None = None, *,
     app.state.base_url = base_url  # every surface's links (serving.edge.public_base)
     app.state.vector_style = VECTOR_STYLE  # the viewer draws from the vector tiles
     return app
+
+
+def _warm_tiles(reader: PublicationReader | PostGISReader) -> None:
+    """Project the positions the vector tiles cut from (errors only logged)."""
+    from publisher.serving.tiles.routes import warm
+
+    try:
+        warm(reader)
+    except Exception as exc:  # a warm-up must never take the worker down
+        LOGGER.warning("tile positions warm-up failed: %s", exc)
 
 
 def _warm_address_index(reader: PublicationReader) -> None:

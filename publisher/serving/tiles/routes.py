@@ -178,9 +178,23 @@ def _json(request: Request, body: dict[str, Any], etag: str | None = None,
                     media_type=media_type, headers=headers)
 
 
+#: The projected positions, per process (keyed by source, run and grid).
+_POSITIONS = _Positions()
+
+
+def warm(reader: Reader) -> None:
+    """Project the current run's positions for WebMercatorQuad (the first tile then waits not).
+
+    For a worker's start-up thread: ~1 s at flanders scale, which the first map would wait.
+    """
+    pub = reader.current("poi")
+    if pub is not None:
+        _POSITIONS.get(pub, grids()[WEB_MERCATOR])
+
+
 def routes(reader: Reader) -> list[BaseRoute]:
     """The tile routes (mount them before pygeoapi's ``/ogc``)."""
-    positions = _Positions()
+    positions = _POSITIONS
     kept = _Kept()
 
     def base(request: Request) -> str:
