@@ -1,6 +1,7 @@
 """Arrows go downhill: each stage imports only the stages before it (STYLE.md, issue 12).
 
-Data flows store → rules → extract → publication → downloads → serving; the CLI's commands
+Data flows store → rules → extract → publication → downloads → serving, with the public
+address register (``register``, a source of its own) before all of them; the CLI's commands
 sit above all of them and ``cli`` above the commands. A serving module that imported the
 store would let a request reach the VLOK procedure data; a command importing ``cli`` made an
 import circle. Shared vocabulary (errors, config, the mapping, identifiers, progress) may be
@@ -15,10 +16,12 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "publisher"
 #: The stages in the order data flows; each may import only those listed before it.
-ORDER = ["store", "rules", "extract", "publication", "downloads", "serving", "commands", "cli"]
+ORDER = ["register", "store", "rules", "extract", "publication", "downloads", "serving",
+         "commands", "cli"]
 SHARED = {"errors", "config", "mapping", "identifiers", "progress"}
 #: The synthetic demo generator writes a store with the rules' help; only commands use it.
-EXTRA = {"synthetic": {"store", "rules"}}
+#: It also writes the synthetic address register.
+EXTRA = {"synthetic": {"store", "rules", "register"}}
 
 
 def imports_between_parts() -> dict[str, set[str]]:
