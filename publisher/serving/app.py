@@ -113,6 +113,7 @@ def create_app(publication_dir: Path | str | None = None, *,
         # copy, seconds at flanders scale), which the first citizen's search should not wait for.
         threading.Thread(target=_warm_address_index, args=(reader,), daemon=True).start()
         threading.Thread(target=_warm_tiles, args=(reader,), daemon=True).start()
+        threading.Thread(target=_warm_wms, args=(reader,), daemon=True).start()
         yield
 
     app = Starlette(routes=routes, lifespan=lifespan,
@@ -134,6 +135,16 @@ def _warm_tiles(reader: PublicationReader | PostGISReader) -> None:
         warm(reader)
     except Exception as exc:  # a warm-up must never take the worker down
         LOGGER.warning("tile positions warm-up failed: %s", exc)
+
+
+def _warm_wms(reader: PublicationReader | PostGISReader) -> None:
+    """Prepare the WMS's point arrays of the current run (errors only logged)."""
+    from publisher.serving.wms.routes import warm
+
+    try:
+        warm(reader)
+    except Exception as exc:  # a warm-up must never take the worker down
+        LOGGER.warning("WMS warm-up failed: %s", exc)
 
 
 def _warm_address_index(reader: PublicationReader) -> None:

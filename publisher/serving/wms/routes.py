@@ -87,3 +87,21 @@ def routes(reader: PublicationReader, time_budget: float = TIME_BUDGET_SECONDS
                             media_type=response.media_type)
 
     return [Route("/wms", wms, methods=["GET"])]
+
+
+#: CRSs whose point arrays a worker prepares at start-up (the storage CRS, web maps, GPS).
+WARM_EPSG = (31370, 3857, 4326)
+
+
+def warm(reader: PublicationReader) -> None:
+    """Build (or map) the current run's point arrays, so no client waits for them.
+
+    At flanders scale the first map of a run reads every point once (~1 s); built once per
+    host and run, then memory-mapped by every worker.
+    """
+    from publisher.serving.wms.render.data import points
+
+    pub = reader.current("poi")
+    if pub is not None:
+        for epsg in WARM_EPSG:
+            points(pub, epsg)
