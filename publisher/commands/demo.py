@@ -61,7 +61,7 @@ def human_summary(summary, store: str, until) -> str:
             ("valid conformity certificates", summary.valid_cas),
             ("on the inventory (VIVOO)", summary.on_vivoo),
             ("open restoration claims", summary.open_claims),
-            ("address register (public, all addresses)", summary.register_addresses)]
+            ("public address register", summary.register_addresses)]
     width = max(len(label) for label, _ in rows)
     digits = max(len(f"{n:,}") for _, n in rows)
     lines = [f"synthetic Flanders built in {store}, histories until {until.isoformat()}"]

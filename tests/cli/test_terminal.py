@@ -116,7 +116,7 @@ def test_demo_prints_a_human_summary(tmp_path) -> None:
     assert out[0].startswith("synthetic Flanders built in sqlite:///") and DAY in out[0]
     labels = ["dwelling units", "buildings", "valid conformity certificates",
               "on the inventory (VIVOO)", "open restoration claims",
-              "address register (public, all addresses)", "time"]
+              "public address register", "time"]
     assert all(line.strip().startswith(label)
                for line, label in zip(out[1:], labels, strict=True))
     assert len({len(line) for line in out[1:7]}) == 1  # numbers right-aligned
