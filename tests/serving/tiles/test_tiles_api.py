@@ -120,3 +120,16 @@ def test_a_large_tile_is_sent_gzipped_to_a_client_that_accepts_it(http, poi_item
     assert zipped.headers["content-encoding"] == "gzip"
     assert int(zipped.headers["content-length"]) < len(raw.content)
     assert zipped.content == raw.content  # httpx undoes the gzip
+
+
+def test_tilejson_and_style_links_follow_the_configured_base_url(publication_dir, serve_app):
+    import httpx
+
+    from publisher.serving.app import create_app
+
+    with serve_app(create_app(publication_dir, base_url="https://kaart.example.org/vlok")) as url:
+        tilejson = httpx.get(f"{url}/ogc/collections/poi/tiles/{WEB_MERCATOR}/tilejson.json",
+                             headers={"X-Forwarded-Host": "evil.example"}).json()
+        style = httpx.get(f"{url}/ogc/collections/poi/styles/default").json()
+    assert tilejson["tiles"][0].startswith("https://kaart.example.org/vlok/ogc/collections/poi/")
+    assert style["sources"]["vlok"]["url"].startswith("https://kaart.example.org/vlok/ogc/")
