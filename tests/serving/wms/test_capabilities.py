@@ -107,3 +107,8 @@ def test_links_use_the_configured_public_base_url(reader):
     with TestClient(app) as c:
         text = get(c, REQUEST="GetCapabilities").text
     assert 'xlink:href="https://kaart.example.be/vlok/wms?' in text
+
+
+def test_update_sequence_names_the_publications(caps13, caps111, reader):
+    run = reader.current("poi").run_id
+    assert run in caps13.get("updateSequence") and run in caps111.get("updateSequence")

@@ -59,6 +59,19 @@ def _lonlat_extent(reader: PublicationReader, dataset: str) -> tuple[float, ...]
     return Transformer.from_crs(31370, 4326, always_xy=True).transform_bounds(*box)
 
 
+def _update_sequence(reader: PublicationReader) -> str:
+    """``updateSequence``: the publications' run ids (they change with every publication)."""
+    runs = []
+    for dataset in (POI, POLICY):
+        try:
+            pub = reader.current(dataset)
+        except PublicationUnreadable:
+            pub = None
+        if pub is not None:
+            runs.append(pub.run_id)
+    return f' updateSequence="{"-".join(runs)}"' if runs else ""
+
+
 def _bbox_in(name: str, lonlat: tuple[float, ...]) -> tuple[float, ...]:
     epsg = {"CRS:84": 4326}.get(name) or int(name.split(":")[1])
     if epsg == 4326:
@@ -134,6 +147,7 @@ def capabilities(version: str, url: str, reader: PublicationReader) -> bytes:
     """The capabilities document of ``version`` for the service at ``url``."""
     new = version == "1.3.0"
     extents = {POI: _lonlat_extent(reader, POI), POLICY: _lonlat_extent(reader, POLICY)}
+    sequence = _update_sequence(reader)
     union = (min(e[0] for e in extents.values()), min(e[1] for e in extents.values()),
              max(e[2] for e in extents.values()), max(e[3] for e in extents.values()))
     keywords = "".join(f"<Keyword>{escape(k)}</Keyword>" for k in KEYWORDS)
@@ -178,13 +192,14 @@ def capabilities(version: str, url: str, reader: PublicationReader) -> bytes:
     body = f"<Capability>{request}{exception}{layer_xml}</Capability>"
     if new:
         return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-                f'<WMS_Capabilities version="1.3.0" xmlns="{WMS_NS}" xmlns:sld="{SLD_NS}" '
+                f'<WMS_Capabilities version="1.3.0"{sequence} xmlns="{WMS_NS}" '
+                f'xmlns:sld="{SLD_NS}" '
                 'xmlns:xlink="http://www.w3.org/1999/xlink" '
                 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
                 f'xsi:schemaLocation="{SCHEMAS}">{service}{body}</WMS_Capabilities>\n').encode()
     return ('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
             f'<!DOCTYPE WMT_MS_Capabilities SYSTEM "{DTD}">\n'
-            '<WMT_MS_Capabilities version="1.1.1">'
+            f'<WMT_MS_Capabilities version="1.1.1"{sequence}>'
             f"{service}{body}</WMT_MS_Capabilities>\n").encode()
 
 
