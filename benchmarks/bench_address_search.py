@@ -5,6 +5,10 @@ Usage::
     .venv/bin/vlok-publisher demo --scale flanders --store sqlite:////tmp/addr-flanders.sqlite
     .venv/bin/python benchmarks/bench_address_search.py \\
         --store sqlite:////tmp/addr-flanders.sqlite [--queries 2000]
+    .venv/bin/python benchmarks/bench_address_search.py --generate flanders
+
+``--generate SCALE`` times the register generator alone (``build_register`` into a fresh
+SQLite file, without VLOK's buildings: every street is a register street).
 
 Builds the FTS5 index the publish job builds (``publisher.register.index.build``) into a
 temporary directory, then times what one keystroke of the viewer's search and one lookup
@@ -54,13 +58,32 @@ def _queries(db, rng: random.Random, n: int) -> dict[str, list[str]]:
     }
 
 
+def _generate(scale: str) -> None:
+    from publisher.synthetic.generator import parse_scale
+    from publisher.synthetic.register import RegisterPlan, build_register
+
+    with tempfile.TemporaryDirectory(prefix="bench-register-") as tmp:
+        engine = create_engine(f"sqlite:///{tmp}/register.sqlite")
+        started = time.perf_counter()
+        with engine.begin() as conn:
+            n = build_register(conn, RegisterPlan(), parse_scale(scale), seed=42)
+        seconds = time.perf_counter() - started
+        size = Path(tmp, "register.sqlite").stat().st_size
+        print(f"generated: {n:,} register addresses in {seconds:.1f} s "
+              f"({n / seconds:,.0f}/s), {size / 1e6:,.1f} MB of SQLite")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--store", required=True, help="database URL holding the register")
+    ap.add_argument("--store", help="database URL holding the register")
     ap.add_argument("--queries", type=int, default=2000)
     ap.add_argument("--index", type=Path, help="keep the built index at this path, or reuse "
                                                "it when it exists (latency only)")
+    ap.add_argument("--generate", metavar="SCALE", help="time the register generator alone")
     args = ap.parse_args()
+    if args.generate:
+        _generate(args.generate)
+        return
     engine = create_engine(args.store)
     with engine.connect() as conn:
         version = model.version(conn)
