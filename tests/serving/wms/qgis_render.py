@@ -1,9 +1,10 @@
 """Run by Debian's python3 with python3-qgis (not the venv): QGIS adds our WMS, renders.
 
-Usage: python3 qgis_render.py URL X Y OUT_CENTRE OUT_OVERVIEW. Adds the WMS as QGIS's "Add
-WMS/WMTS Layer" dialog does with default options (the URI it writes), renders 256×256 px of
-EPSG:31370 around (X, Y) ± 500 m, and the whole layer extent with the policy layer under the
-points (800×600, the screenshot); prints the layer's validity and extent as JSON.
+Usage: python3 qgis_render.py URL X Y LON LAT OUT_CENTRE OUT_OVERVIEW OUT_4326. Adds the WMS as
+QGIS's "Add WMS/WMTS Layer" dialog does with default options (the URI it writes), renders
+256×256 px of EPSG:31370 around (X, Y) ± 500 m, the whole layer extent with the policy layer
+under the points (800×600, the screenshot), and 256×256 px of EPSG:4326 around (LON, LAT)
+(QGIS writes a WMS 1.3.0 BBOX latitude first); prints the layer's validity and extent.
 """
 
 import json
@@ -24,8 +25,8 @@ from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor
 
 
-def layer(url: str, name: str) -> QgsRasterLayer:
-    uri = (f"contextualWMSLegend=0&crs=EPSG:31370&dpiMode=7&featureCount=10&format=image/png"
+def layer(url: str, name: str, crs: str = "EPSG:31370") -> QgsRasterLayer:
+    uri = (f"contextualWMSLegend=0&crs={crs}&dpiMode=7&featureCount=10&format=image/png"
            f"&layers={name}&styles=&url={url}")
     found = QgsRasterLayer(uri, name, "wms")
     if not found.isValid():
@@ -34,10 +35,10 @@ def layer(url: str, name: str) -> QgsRasterLayer:
     return found
 
 
-def render(layers, extent: QgsRectangle, size: QSize, out: str) -> None:
+def render(layers, extent: QgsRectangle, size: QSize, out: str, crs: str = "EPSG:31370") -> None:
     settings = QgsMapSettings()
     settings.setLayers(layers)
-    settings.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:31370"))
+    settings.setDestinationCrs(QgsCoordinateReferenceSystem(crs))
     settings.setExtent(extent)
     settings.setOutputSize(size)
     settings.setBackgroundColor(QColor(255, 255, 255))
@@ -48,8 +49,9 @@ def render(layers, extent: QgsRectangle, size: QSize, out: str) -> None:
 
 
 def main() -> None:
-    url, x, y, out_centre, out_overview = sys.argv[1], float(sys.argv[2]), \
-        float(sys.argv[3]), sys.argv[4], sys.argv[5]
+    url = sys.argv[1]
+    x, y, lon, lat = (float(v) for v in sys.argv[2:6])
+    out_centre, out_overview, out_4326 = sys.argv[6:9]
     app = QgsApplication([], False)
     app.initQgis()
     poi = layer(url, "POI")
@@ -57,6 +59,9 @@ def main() -> None:
            out_centre)
     policy = layer(url, "Woningkwaliteitsbeleid")
     render([poi, policy], poi.extent(), QSize(800, 600), out_overview)
+    geographic = layer(url, "POI", "EPSG:4326")
+    render([geographic], QgsRectangle(lon - 0.007, lat - 0.007, lon + 0.007, lat + 0.007),
+           QSize(256, 256), out_4326, "EPSG:4326")
     e = poi.extent()
     print(json.dumps({"valid": True, "crs": poi.crs().authid(),
                       "extent": [e.xMinimum(), e.yMinimum(), e.xMaximum(), e.yMaximum()]}))

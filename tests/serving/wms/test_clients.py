@@ -33,11 +33,13 @@ def _has_qgis() -> bool:
 @pytest.mark.skipif(not _has_qgis(), reason="python3-qgis is not installed")
 def test_qgis_adds_the_wms_with_default_options_and_draws_the_features(server, isolated,
                                                                        tmp_path):
-    x, y, *_ = isolated[HV]
+    x, y, lon, lat, _ = isolated[HV]
     centre, overview = tmp_path / "centre.png", tmp_path / "overview.png"
+    geographic = tmp_path / "epsg4326.png"
     done = subprocess.run(
         [QGIS_PYTHON, str(Path(__file__).with_name("qgis_render.py")), server, str(x), str(y),
-         str(centre), str(overview)], capture_output=True, text=True, timeout=240,
+         str(lon), str(lat), str(centre), str(overview), str(geographic)],
+        capture_output=True, text=True, timeout=240,
         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
@@ -47,6 +49,8 @@ def test_qgis_adds_the_wms_with_default_options_and_draws_the_features(server, i
     assert coloured_near(img, HV, 128, 128) >= 15  # the feature where it is
     rgba = np.asarray(img.convert("RGBA")).astype(int)
     assert (np.abs(rgba[:40, :40, :3] - 255).max()) == 0  # and nothing else: white
+    # in EPSG:4326 QGIS sends the 1.3.0 BBOX latitude first: the feature is still at the centre
+    assert coloured_near(Image.open(geographic), HV, 128, 128) >= 15
     ARTIFACTS.mkdir(exist_ok=True)
     shutil.copy(overview, ARTIFACTS / "wms-qgis-flanders.png")
     shutil.copy(centre, ARTIFACTS / "wms-qgis-feature.png")
