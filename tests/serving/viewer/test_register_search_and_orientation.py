@@ -60,6 +60,7 @@ def test_a_municipality_postcode_or_district_is_found_and_shown(page, typed, lab
     assert start
     box, _ = _type(page, typed)
     expect(page.get_by_role("option").first).to_contain_text(label)
+    expect(page.locator("#zoek-aantal")).to_contain_text("voorstel")  # said aloud, politely
     _choose(page, box, label)
     expect(page.locator("#zoek-status")).to_contain_text(f"{label} op de kaart")
     expect(box).to_have_attribute("aria-expanded", "false")

@@ -383,6 +383,9 @@
     });
     box.hidden = !items.length;
     input.setAttribute("aria-expanded", String(items.length > 0));
+    /* What a screen reader hears while typing: how many proposals there are. */
+    document.getElementById("zoek-aantal").textContent = items.length
+      ? items.length + (items.length === 1 ? " voorstel" : " voorstellen") + ", kies met de pijltjestoetsen." : "";
   }
 
   function highlight(i) {
