@@ -144,3 +144,14 @@ def test_groups_of_several_products_are_dark_with_all_letters(client):
 
     assert dark("POI") > 500  # mixed groups, as the viewer draws them
     assert dark(CA) == 0  # a product layer has only its own colour
+
+
+def test_tiles_of_a_clustered_map_join_without_a_seam(client):
+    # a tiling client asks for halves: together they must be the map of the whole
+    whole = np.asarray(image(getmap(client, "20000,150000,260000,250000", size=512,
+                                    WIDTH="1024", HEIGHT="512"))).astype(int)
+    left = np.asarray(image(getmap(client, "20000,150000,140000,250000", size=512)))
+    right = np.asarray(image(getmap(client, "140000,150000,260000,250000", size=512)))
+    joined = np.concatenate([left, right], axis=1).astype(int)
+    differ = (np.abs(joined - whole).max(axis=-1) > 2).mean()
+    assert differ < 0.001, f"{differ:.2%} of the pixels differ"

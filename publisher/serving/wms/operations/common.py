@@ -26,7 +26,8 @@ from publisher.serving.wms.errors import (
     from_value_error,
 )
 from publisher.serving.wms.layers import POI, POLICY, MapLayer
-from publisher.serving.wms.render.data import products
+from publisher.serving.wms.render import data, draw
+from publisher.serving.wms.render.data import Points, products
 from publisher.serving.wms.request import MapView
 from publisher.serving.wms.settings import MAX_AGE_SECONDS
 
@@ -112,5 +113,22 @@ def matching_fids(pub: Publication, layer: MapLayer, view: MapView, node: ast.No
     return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
 
+def shown_points(pub: Publication, layer: MapLayer, view: MapView, node: ast.Node | None,
+                 clustered: bool, deadline: float | None) -> tuple[Points, np.ndarray]:
+    """The points and the mask of those ``layer`` draws on ``view`` (or could, at its rim).
+
+    The same selection for GetMap and GetFeatureInfo, so a click finds what was drawn: the
+    layer's products, within the map's reach, matching CQL_FILTER (through the compiler).
+    """
+    pts = data.points(pub, view.crs.epsg)
+    box = draw.reach(view, clustered)
+    codes = [data.products().index(p) for p in layer.products]
+    shown = draw.in_box(box, pts.x, pts.y) & np.isin(pts.product, codes)
+    if node is not None:
+        fids = matching_fids(pub, layer, view, node, box, deadline)
+        shown &= np.isin(pts.fid, fids, assume_unique=True)
+    return pts, shown
+
+
 __all__ = ["POI", "POLICY", "cache_headers", "etag", "matching_fids", "publications",
-           "written"]
+           "shown_points", "written"]

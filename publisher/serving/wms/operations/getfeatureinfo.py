@@ -24,6 +24,7 @@ from publisher.serving.wms.operations.common import (
     etag,
     matching_fids,
     publications,
+    shown_points,
 )
 from publisher.serving.wms.output import featureinfo as out
 from publisher.serving.wms.render import data, draw
@@ -84,20 +85,14 @@ def _nearest_points(pub: Publication, layer: MapLayer, req: GetFeatureInfo, node
     within ``box``.
     """
     view = req.view
+    style = {lay.name: sty for lay, sty in view.layers}[layer.name]
+    clustered = style.name == "default" and view.scale_denominator > POINTS_BELOW_SCALE
+    group = None
     pts = data.points(pub, view.crs.epsg)
     x, y = np.asarray(pts.x), np.asarray(pts.y)
     codes = [data.products().index(p) for p in layer.products]
-    style = {lay.name: sty for lay, sty in view.layers}[layer.name]
-    group = None
-    if style.name == "default" and view.scale_denominator > POINTS_BELOW_SCALE:
-        shown = draw.in_view(view, x, y) & np.isin(pts.product, codes)
-        if node is not None:
-            rx, ry = view.resolution
-            m = draw.MARGIN_PX
-            x1, y1, x2, y2 = view.bbox
-            fids = matching_fids(pub, layer, view, node,
-                                 (x1 - m * rx, y1 - m * ry, x2 + m * rx, y2 + m * ry), deadline)
-            shown &= np.isin(pts.fid, fids, assume_unique=True)
+    if clustered:
+        pts, shown = shown_points(pub, layer, view, node, True, deadline)
         index = np.flatnonzero(shown)  # one grid for the layer, as it is drawn
         members = draw.cluster_at(view, x[index], y[index], req.i, req.j)
         if members is not None:

@@ -18,6 +18,7 @@ from publisher.serving.wms.operations.common import (
     etag,
     matching_fids,
     publications,
+    shown_points,
 )
 from publisher.serving.wms.render import data, draw
 from publisher.serving.wms.render.raster import encode, new_canvas, to_image
@@ -65,14 +66,7 @@ def render(view: MapView, pubs: dict, deadline: float | None = None) -> Image.Im
 
 def _points(canvas: np.ndarray, view: MapView, layer: MapLayer, style: Style, node: object,
             pub: object, deadline: float | None) -> None:
-    pts = data.points(pub, view.crs.epsg)  # type: ignore[arg-type]
-    selected = draw.in_view(view, pts.x, pts.y)
-    if node is not None:
-        rx, ry = view.resolution
-        x1, y1, x2, y2 = view.bbox
-        m = draw.MARGIN_PX
-        box = (x1 - m * rx, y1 - m * ry, x2 + m * rx, y2 + m * ry)
-        fids = matching_fids(pub, layer, view, node, box, deadline)  # type: ignore[arg-type]
-        selected &= np.isin(pts.fid, fids, assume_unique=True)
     clustered = style.name == "default" and view.scale_denominator > POINTS_BELOW_SCALE
+    pts, selected = shown_points(pub, layer, view, node, clustered,  # type: ignore[arg-type]
+                                 deadline)
     draw.draw_points(canvas, view, pts, selected, layer.products, clustered)

@@ -28,13 +28,23 @@ OUTLINE_RGBA = (0x6B, 0x77, 0x83, 255)
 FILL_ALPHA = 90
 
 
-def in_view(view: MapView, x: np.ndarray, y: np.ndarray, margin_px: float = MARGIN_PX
-            ) -> np.ndarray:
-    """Mask of the coordinates within the map, widened by ``margin_px`` pixels."""
+def reach(view: MapView, clustered: bool) -> tuple[float, float, float, float]:
+    """The map's box widened by what can still show on it (x/y in the view's CRS).
+
+    A symbol's reach; with groups also one grid cell, so every point of each cell that
+    overlaps the map counts: a group then has the same count and position in every tile
+    a client cuts the map into, and adjacent tiles join without a seam.
+    """
+    margin = MARGIN_PX + (CLUSTER_CELL_PX if clustered else 0)
     x1, y1, x2, y2 = view.bbox
     rx, ry = view.resolution
-    return ((x >= x1 - margin_px * rx) & (x <= x2 + margin_px * rx)
-            & (y >= y1 - margin_px * ry) & (y <= y2 + margin_px * ry))
+    return x1 - margin * rx, y1 - margin * ry, x2 + margin * rx, y2 + margin * ry
+
+
+def in_box(box: tuple[float, float, float, float], x: np.ndarray, y: np.ndarray
+           ) -> np.ndarray:
+    """Mask of the coordinates within ``box``."""
+    return (x >= box[0]) & (x <= box[2]) & (y >= box[1]) & (y <= box[3])
 
 
 def to_pixels(view: MapView, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
