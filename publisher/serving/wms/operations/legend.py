@@ -31,11 +31,11 @@ def _rows(layer: MapLayer, style: Style) -> list[tuple[Image.Image | str, str]]:
         return rows
     rows = [(symbols.point_sprite(p).image, PRODUCTS[p]["titel"]) for p in layer.products]
     if style.name == "default":
-        rows.append((symbols.cluster_sprite(layer.products[0], symbols.cluster_class(12), "12").image,
+        size = symbols.cluster_class(12)
+        rows.append((symbols.cluster_sprite(layer.products[0], size, "12").image,
                      "Groep: het aantal feiten in de buurt (inzoomen toont ze apart)"))
         if len(layer.products) > 1:
-            rows.append((symbols.cluster_sprite("+".join(layer.products), symbols.cluster_class(12),
-                                                "12").image,
+            rows.append((symbols.cluster_sprite("+".join(layer.products), size, "12").image,
                          "Groep met verschillende feiten: alle letters"))
     return rows
 
