@@ -15,6 +15,7 @@ the same graph in Turtle or N-Triples.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import sqlite3
@@ -68,11 +69,15 @@ def fetch(url: str) -> dict[str, Any]:
     """A JSON-LD document (a clear error naming the URL otherwise)."""
     if not url.startswith(("http://", "https://")):
         raise ReplicationFailed(f"not an http(s) URL: {url[:200]!r}")
-    request = urllib.request.Request(url, headers={"Accept": "application/ld+json"})
+    request = urllib.request.Request(url, headers={"Accept": "application/ld+json",
+                                                   "Accept-Encoding": "gzip"})
     for attempt in range(3):
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
-                return json.loads(response.read())
+                body = response.read()
+                if response.headers.get("Content-Encoding") == "gzip":
+                    body = gzip.decompress(body)
+                return json.loads(body)
         except urllib.error.HTTPError as exc:
             if exc.code < 500 or attempt == 2:
                 raise ReplicationFailed(f"{url} answered {exc.code}") from None

@@ -62,6 +62,14 @@ def change_store(url: str, day: date, nth: int) -> int:
     for unit in with_ca[:1]:
         accepted += main(["op", "decide", "--unit", unit, "--date", day.isoformat(),
                           "--kind", "ongeschikt", "--store", url]) == 0
+    # A fact that holds on but is shown differently: the building of a unit with a CA now
+    # also stands on a parcel with a lower capakey, the published CAPAKEY (the POID stays).
+    with closing(sqlite3.connect(path)) as db:
+        building = db.execute(
+            "SELECT b.reference FROM building b JOIN dwelling_unit u ON u.building_id = b.id "
+            "WHERE u.reference = ?", (with_ca[-1],)).fetchone()[0]
+    accepted += main(["op", "link-parcel", "--building", building, "--capakey",
+                      f"10000A{nth:04d}/00A000", "--store", url]) == 0
     return accepted
 
 

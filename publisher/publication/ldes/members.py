@@ -46,12 +46,17 @@ def _address(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def appeared(row: dict[str, Any], x: float, y: float, day: date, as_of: date,
-             nth: int = 1) -> dict[str, Any]:
-    """The version saying the fact of ``row`` holds from ``day`` on."""
+             nth: int = 1, changed: bool = False) -> dict[str, Any]:
+    """The version saying the fact of ``row`` holds from ``day`` on.
+
+    ``changed``: the fact held before and keeps its POID, but what the publication shows of
+    it changed (a parcel linked to its building, a renamed street): an ``as:Update``.
+    """
     poid = str(row["POID"])
+    kind, activity = (t.CHANGED, "as:Update") if changed else (t.APPEARED, "as:Create")
     member: dict[str, Any] = {
-        "@id": t.version_iri(poid, day, t.APPEARED, nth),
-        "@type": ["as:Create", "wk:FeitVersie"],
+        "@id": t.version_iri(poid, day, kind, nth),
+        "@type": [activity, "wk:FeitVersie"],
         "dct:isVersionOf": {"@id": t.fact_iri(poid)},
         "prov:generatedAtTime": t.typed(t.timestamp(day), "xsd:dateTime"),
         "wk:peildatum": t.typed(as_of.isoformat(), "xsd:date"),

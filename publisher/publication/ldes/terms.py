@@ -32,13 +32,14 @@ CRS_31370 = "http://www.opengis.net/def/crs/EPSG/0/31370"
 BRUSSELS = ZoneInfo("Europe/Brussels")
 #: Members per stored page; a day with more changes gets more pages (part 1, 2, …).
 PAGE_SIZE = 500
-APPEARED, DISAPPEARED = "verschenen", "verdwenen"
+APPEARED, CHANGED, DISAPPEARED = "verschenen", "gewijzigd", "verdwenen"
 
 PREFIXES = {
     "tree": "https://w3id.org/tree#", "ldes": "https://w3id.org/ldes#",
     "as": "https://www.w3.org/ns/activitystreams#", "prov": "http://www.w3.org/ns/prov#",
     "dct": "http://purl.org/dc/terms/", "xsd": "http://www.w3.org/2001/XMLSchema#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "skos": "http://www.w3.org/2004/02/skos/core#", "locn": "http://www.w3.org/ns/locn#",
     "adres": "https://data.vlaanderen.be/ns/adres#",
     "perceel": "https://data.vlaanderen.be/ns/perceel#",
@@ -115,6 +116,7 @@ def stream_description() -> dict[str, Any]:
         "ldes:timestampPath": {"@id": "prov:generatedAtTime"},
         "ldes:versionOfPath": {"@id": "dct:isVersionOf"},
         "ldes:versionCreateObject": {"@id": "as:Create"},
+        "ldes:versionUpdateObject": {"@id": "as:Update"},
         "ldes:versionDeleteObject": {"@id": "as:Delete"},
         # What is guaranteed to stay: the latest version of every fact, so a consumer who
         # starts from zero always rebuilds the current publication.
@@ -123,3 +125,29 @@ def stream_description() -> dict[str, Any]:
         "tree:shape": {"@id": SHAPE},
         "tree:view": {"@id": VIEW},
     }
+
+
+#: Our own terms (everything else comes from TREE, LDES, OSLO, DCTERMS, PROV, GeoSPARQL):
+#: (local name, class or property, Dutch label, what it means).
+OWN_TERMS = (
+    ("Feit", "rdfs:Class", "publiek feit", "Een publiek feit over woningkwaliteit (een POI): "
+     "een geldig conformiteitsattest, een opname in de Vlaamse inventaris, of een "
+     "herstelvordering; zijn IRI blijft gelijk zolang het feit bestaat."),
+    ("FeitVersie", "rdfs:Class", "versie van een feit", "Het feit zoals de publicatie het "
+     "toonde vanaf een dag: verschenen, gewijzigd of verdwenen."),
+    ("peildatum", "rdf:Property", "peildatum", "De datum waarvoor de feiten werden "
+     "vastgesteld (de peildatum van de publicatie)."),
+    ("perceel", "rdf:Property", "perceel", "Het kadastraal perceel (capakey) van het gebouw; "
+     "het laagste wanneer het op meerdere staat."),
+    ("niscode", "rdf:Property", "NIS-code", "De NIS-code van de gemeente van het adres."),
+    ("geldig", "rdf:Property", "geldig", "Of het feit vandaag bestaat."),
+    ("poitype", "rdf:Property", "POI-type", "Soort punt: Woning of Pand."),
+    ("categorie", "rdf:Property", "categorie", "POI-categorie: Woningkwaliteit."),
+)
+
+
+def vocabulary() -> list[dict[str, Any]]:
+    """Our small namespace, so that its terms dereference too."""
+    return [{"@id": f"{OWN}{name}", "@type": kind, "rdfs:label": nl(label),
+             "rdfs:comment": nl(comment), "rdfs:isDefinedBy": {"@id": OWN.rstrip("#")}}
+            for name, kind, label, comment in OWN_TERMS]

@@ -45,20 +45,39 @@ def page_store(target: Any) -> PageStore:
     return PageStore(target.engine, f"{META}.")
 
 
-def _runs(target: Any) -> list[tuple[str, date, str]]:
-    """Published POI runs (run id, as-of, file or schema), in publication order."""
+def _runs(target: Any) -> list[tuple[str, date, str, str | None]]:
+    """Published POI runs in publication order.
+
+    Each as (run id, as-of, its file or schema, the previous run's file or schema).
+    """
+    sql = ("SELECT r.run_id, r.as_of, r.{loc}, p.{loc} FROM {t}run r LEFT JOIN {t}run p ON "
+           "p.run_id = r.previous_run WHERE r.dataset = 'poi' AND r.status = 'published' "
+           "ORDER BY r.as_of, r.finished, r.run_id")
     if hasattr(target, "root"):
         with target.history() as db:
-            rows = db.execute("SELECT run_id, as_of, file FROM run WHERE dataset = 'poi' AND "
-                              "status = 'published' ORDER BY as_of, finished, run_id").fetchall()
-        return [(r, date.fromisoformat(a), f) for r, a, f in rows]
+            rows = db.execute(sql.format(loc="file", t="")).fetchall()
+        return [(r, date.fromisoformat(a), f, p) for r, a, f, p in rows]
     from publisher.publication.postgis import META
 
     with target.engine.connect() as conn:
-        rows = conn.execute(text(
-            f"SELECT run_id, as_of, schema_name FROM {META}.run WHERE dataset = 'poi' AND "
-            "status = 'published' ORDER BY as_of, finished, run_id")).all()
-    return [(r, a, s) for r, a, s in rows]
+        rows = conn.execute(text(sql.format(loc="schema_name", t=f"{META}."))).all()
+    return [(r, a, s, p) for r, a, s, p in rows]
+
+
+def _changed(target: Any, location: str, previous: str | None) -> Facts:
+    """Facts in both publications whose published row or position differ (same POID).
+
+    The change set only lists POIDs that came or went; a fact that holds on but is shown
+    differently (a parcel linked to its building) must reach a consumer too. Needs the
+    previous publication: after it was pruned (a backfill) such changes cannot be seen.
+    """
+    if previous is None:
+        return {}
+    before = read_facts(target, previous, None)
+    if not before:
+        return {}
+    now = read_facts(target, location, None)
+    return {p: fact for p, fact in now.items() if p in before and before[p] != fact}
 
 
 def _changes(target: Any, run_id: str) -> list[tuple[str, str, str]]:
@@ -78,21 +97,24 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
         yield items[i:i + CHUNK]
 
 
-def read_facts(target: Any, location: str, poids: list[str]) -> Facts:
-    """Rows and positions (EPSG:31370) of ``poids`` in one publication; missing ones absent."""
+def read_facts(target: Any, location: str, poids: list[str] | None) -> Facts:
+    """Rows and positions (EPSG:31370) of ``poids`` (None: all) in one publication.
+
+    Missing POIDs, or a publication no longer kept, are simply absent from the answer.
+    """
     cols = ", ".join(f'"{c}"' for c in mb.FIELDS)
     out: Facts = {}
-    if not poids:
+    if poids is not None and not poids:
         return out
     if hasattr(target, "root"):
         path = Path(target.root) / location
         if not path.exists():
             return out
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
-            for chunk in _chunks(poids):
-                marks = ", ".join("?" * len(chunk))
-                for *values, blob in db.execute(
-                        f'SELECT {cols}, "SHAPE" FROM poi WHERE "POID" IN ({marks})', chunk):
+            for chunk in _chunks(poids) if poids is not None else [None]:
+                where = "" if chunk is None else f'WHERE "POID" IN ({", ".join("?" * len(chunk))})'
+                for *values, blob in db.execute(f'SELECT {cols}, "SHAPE" FROM poi {where}',
+                                                chunk or []):
                     x, y = point_xy(blob)
                     out[values[0]] = (dict(zip(mb.FIELDS, values, strict=True)), x, y)
         return out
@@ -101,10 +123,11 @@ def read_facts(target: Any, location: str, poids: list[str]) -> Facts:
                               ).scalar()
         if exists is None:
             return out
-        for chunk in _chunks(poids):
+        for chunk in _chunks(poids) if poids is not None else [None]:
+            where = "" if chunk is None else 'WHERE "POID" = ANY(:p)'
             for *values, x, y in conn.execute(text(
                     f'SELECT {cols}, ST_X("SHAPE"), ST_Y("SHAPE") FROM "{location}".poi '
-                    'WHERE "POID" = ANY(:p)'), {"p": chunk}):
+                    f"{where}"), {"p": chunk}):
                 out[values[0]] = (dict(zip(mb.FIELDS, values, strict=True)), x, y)
     return out
 
@@ -129,7 +152,7 @@ def write_stream(target: Any, serving_location: str | None = None) -> dict[str, 
     store.create()
     done = store.done_runs()
     written = {"runs": 0, "members": 0, "skipped": 0}
-    for run_id, as_of, location in _runs(target):
+    for run_id, as_of, location, previous in _runs(target):
         if run_id in done:
             continue
         last = store.last()
@@ -148,6 +171,8 @@ def write_stream(target: Any, serving_location: str | None = None) -> dict[str, 
             elif poid in facts:
                 row, x, y = facts[poid]
                 members.append(mb.appeared(row, x, y, day, as_of, nth))
+        for _, (row, x, y) in sorted(_changed(target, location, previous).items()):
+            members.append(mb.appeared(row, x, y, day, as_of, nth, changed=True))
         skipped = len(added) - sum(1 for p in added if p in facts)
         pages = _pages(members)
         if not members and last and last[1] == day.isoformat():

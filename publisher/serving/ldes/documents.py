@@ -58,7 +58,7 @@ def member_in(page: Page, iri: str) -> dict[str, Any] | None:
 
 def fact_document(base: str, poid: str, versions: list[dict[str, Any]]) -> dict[str, Any]:
     """A fact: its identifier, whether it holds now, and every version the stream has."""
-    holds = bool(versions) and "as:Create" in versions[-1]["@type"]
+    holds = bool(versions) and "as:Delete" not in versions[-1]["@type"]
     return {"@context": t.context(base), "@id": t.fact_iri(poid), "@type": "wk:Feit",
             "dct:identifier": poid, "wk:geldig": holds,
             "dct:hasVersion": versions}

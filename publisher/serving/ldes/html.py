@@ -28,7 +28,8 @@ def fact_html(poid: str, versions: list[dict[str, Any]]) -> str:
     rows = "".join(
         "<tr><td>{when}</td><td>{kind}</td>{cells}</tr>".format(
             when=escape(m["prov:generatedAtTime"]["@value"][:10]),
-            kind="verschenen" if "as:Create" in m["@type"] else "verdwenen",
+            kind="verschenen" if "as:Create" in m["@type"] else
+            "gewijzigd" if "as:Update" in m["@type"] else "verdwenen",
             cells="".join(f"<td>{_cell(m, k)}</td>" for k in FIELDS))
         for m in versions)
     head = "".join(f"<th>{k}</th>" for k in FIELDS)
