@@ -102,7 +102,6 @@ def downloads_after_switch(target, as_of, keep_days: int, quiet: bool):
     def export(current, changes, report) -> None:
         from publisher.downloads import export_downloads, prune_downloads
 
-        ldes_after_switch(target)(current, changes, report)
         source = current.path if isinstance(target, DirectoryTarget) \
             else target.mirror_file(current.dataset, current.run_id)
         export_downloads(root, current.dataset, source, current.as_of, current.run_id, changes,
@@ -111,6 +110,7 @@ def downloads_after_switch(target, as_of, keep_days: int, quiet: bool):
         prune_downloads(root, keep_days, current.as_of)
         if not isinstance(target, DirectoryTarget):
             source.unlink(missing_ok=True)
+        ldes_after_switch(target)(current, changes, report)
 
     return export
 
