@@ -15,6 +15,7 @@ from PIL import Image
 
 from publisher.serving.tiles.documents import COLORS
 from publisher.serving.viewer import build
+from publisher.serving.viewer.texts import PRODUCTS
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-quic", "--no-first-run",
@@ -141,3 +142,97 @@ def test_the_list_view_still_lists_what_is_in_view_on_a_vector_map(playwright, g
         assert not errors, errors
     finally:
         browser.close()
+
+
+def _icon(product: str, count: int) -> str:
+    """The image name a tile feature needs: the product's letter and, for a cluster, its count
+    (exact below 100, then rounded down: "300+", "2k+", "10k+")."""
+    letter = PRODUCTS[product]["letter"]
+    if count <= 1:
+        return f"vlok-{letter}"
+    label = (str(count) if count < 100 else f"{count // 100 * 100}+" if count < 1000
+             else f"{count // 1000}k+" if count < 10_000 else f"{count // 10_000 * 10}k+")
+    return f"vlok-{letter}-{label}"
+
+
+def _contrast(a: np.ndarray, b: np.ndarray) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours (0–255)."""
+    def lum(c: np.ndarray) -> float:
+        s = c / 255
+        lin = np.where(s <= 0.03928, s / 12.92, ((s + 0.055) / 1.055) ** 2.4)
+        return float(lin @ [0.2126, 0.7152, 0.0722])
+    hi, lo = sorted([lum(a), lum(b)], reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+_IMAGES = """names => names.map(n => {
+    const img = window.VlokVector.current.gl.style.getImage(n);
+    return img ? {name: n, w: img.data.width, h: img.data.height,
+                  rgba: Array.from(img.data.data)} : {name: n};
+})"""
+_NEEDED = """() => window.VlokVector.current.gl
+    .queryRenderedFeatures({layers: ['vlok-clusters', 'vlok-points']})
+    .map(f => [f.properties.PRODUCT, f.properties.count])"""
+#: Corners (top left, top right) a product's shape fills, as viewer.css draws it: C a circle,
+#: I a square, H a leaf (square top left, round top right).
+_CORNERS = {"C": (False, False), "I": (True, True), "H": (True, False)}
+
+
+def test_vector_symbols_carry_letters_counts_and_shapes_like_the_leaflet_markers(
+        playwright, gpkg_tiles, poi_items):
+    browser, page, _, errors = _open(playwright, f"{gpkg_tiles}/", ARGS)
+    try:
+        page.wait_for_selector("body[data-vector-getekend=ja]", timeout=60_000)
+        needed = {_icon(p, n) for p, n in page.evaluate(_NEEDED)}
+        clusters = sorted(n for n in needed if n.count("-") == 2)
+        assert clusters, needed  # the demo at Flanders zoom is clusters with counts
+        images = page.evaluate(_IMAGES, clusters)
+        assert all("rgba" in i for i in images), [i["name"] for i in images if "rgba" not in i]
+        letters = set()
+        for image in images:
+            rgba = np.array(image["rgba"], dtype=float).reshape(image["h"], image["w"], 4)
+            letter = image["name"].split("-")[1]
+            letters.add(letter)
+            h, w = rgba.shape[:2]
+            centre = rgba[h // 4: 3 * h // 4, w // 4: 3 * w // 4]
+            opaque = centre[centre[..., 3] > 250][:, :3]
+            white = (opaque > 245).all(axis=1)
+            assert white.sum() > 10, image["name"]  # the count and the letter, in white
+            fill = _rgb(COLORS[_PRODUCT_OF[letter]])
+            on_fill = (np.abs(opaque - fill).sum(axis=1) < 10).sum()
+            assert on_fill > white.sum() / 2, image["name"]  # drawn on the product's colour
+            assert _contrast(fill, np.array([255, 255, 255])) >= 4.5  # AA for the letters
+            inset = round(w * 0.1)  # inside a rounded corner, outside a circle
+            corners = (rgba[inset, inset, 3] > 128, rgba[inset, w - 1 - inset, 3] > 128)
+            assert corners == _CORNERS[letter], image["name"]
+        assert letters == {"C", "I", "H"}
+
+        # zoomed in, every drawn point has its letter (no count) as image
+        lon, lat = poi_items[0]["geometry"]["coordinates"]
+        page.evaluate("""([lat, lon]) => new Promise(done => {
+            window.VlokVector.current.gl.once('idle', () => done());
+            window.VlokVector.current.map.setView([lat, lon], 18, {animate: false});
+        })""", [lat, lon])
+        points = {_icon(p, n) for p, n in page.evaluate(_NEEDED)}
+        assert points and all(n.count("-") == 1 for n in points), points
+        assert all(page.evaluate("ns => ns.map(n => window.VlokVector.current.gl.hasImage(n))",
+                                 sorted(points)))
+
+        # the keyboard path: the map says what Enter does, and Enter lists what is in view
+        hint = page.evaluate("document.getElementById(document.getElementById('kaart')"
+                             ".getAttribute('aria-describedby')).textContent")
+        assert "Enter" in hint
+        page.focus("#kaart")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#resultaten li", timeout=30_000)  # the addresses in view
+        assert page.evaluate("document.activeElement.id") == "resultaten-titel"
+        assert not errors, errors
+    finally:
+        browser.close()
+
+
+def _rgb(hex_colour: str) -> np.ndarray:
+    return np.array([int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+
+_PRODUCT_OF = {t["letter"]: name for name, t in PRODUCTS.items()}

@@ -38,6 +38,120 @@
     });
   }
 
+  /* ---- symbols: the Leaflet markers' letters, counts and shapes, drawn on a canvas ----
+   * MapLibre writes text only with a glyph server, and this page loads nothing from outside;
+   * so each symbol is an image made here, named after what it shows ("vlok-C-12": the letter
+   * of the product and the cluster's count; "vlok-I": a point), asked for by MapLibre through
+   * `styleimagemissing` the first time a tile needs it, then kept in the style. Shapes and
+   * colours are viewer.css's (.groep, .punt), so both maps read alike, and the letters tell
+   * the products apart without colour (WCAG 1.4.1). Counts from 100 on are rounded down
+   * ("300+", "2k+"), so a view needs a few dozen images, not one per count. */
+  var PREFIX = "vlok-";
+  var byLetter = {};
+  Object.keys(config.producten).forEach(function (p) { byLetter[config.producten[p].letter] = config.producten[p]; });
+
+  /* MapLibre expressions for the image names; the count's label as countLabel() below. */
+  function letterOf() {
+    var m = ["match", ["get", "PRODUCT"]];
+    Object.keys(config.producten).forEach(function (p) { m.push(p, config.producten[p].letter); });
+    m.push("");
+    return m;
+  }
+  function countLabel() {
+    var n = ["get", "count"];
+    var floor = function (step) { return ["to-string", ["*", ["floor", ["/", n, step]], step]]; };
+    return ["case", ["<", n, 100], ["to-string", n],
+      ["<", n, 1000], ["concat", floor(100), "+"],
+      ["<", n, 10000], ["concat", ["to-string", ["floor", ["/", n, 1000]]], "k+"],
+      ["concat", ["to-string", ["*", ["floor", ["/", n, 10000]], 10]], "k+"]];
+  }
+
+  /* The style's circles (kept for QGIS and other readers) become our symbols, same ids. */
+  function withSymbols(style) {
+    var icons = { "vlok-clusters": ["concat", PREFIX, letterOf(), "-", countLabel()],
+      "vlok-points": ["concat", PREFIX, letterOf()] };
+    style.layers = style.layers.map(function (l) {
+      if (!icons[l.id]) { return l; }
+      return { id: l.id, type: "symbol", source: l.source, "source-layer": l["source-layer"], filter: l.filter,
+        layout: { "icon-image": icons[l.id], "icon-allow-overlap": true, "icon-ignore-placement": true } };
+    });
+    return style;
+  }
+
+  var css = window.getComputedStyle(document.documentElement);
+  function colour(code) { return css.getPropertyValue("--" + code).trim() || "#263238"; }
+
+  /* A box with per-corner radii (tl, tr, br, bl), as CSS border-radius draws it. */
+  function box(ctx, x, y, w, h, r) {
+    var m = Math.min(w, h) / 2;
+    r = r.map(function (v) { return Math.min(v, m); });
+    ctx.beginPath();
+    ctx.moveTo(x + r[0], y);
+    ctx.arcTo(x + w, y, x + w, y + h, r[1]);
+    ctx.arcTo(x + w, y + h, x, y + h, r[2]);
+    ctx.arcTo(x, y + h, x, y, r[3]);
+    ctx.arcTo(x, y, x + w, y, r[0]);
+    ctx.closePath();
+  }
+
+  /* viewer.js's clusterSize, on the count a label stands for ("300+" → 300, "2k+" → 2000). */
+  function clusterSize(label) {
+    var n = parseInt(label, 10) * (/k/.test(label) ? 1000 : 1);
+    return n < 10 ? 36 : n < 100 ? 42 : n < 1000 ? 50 : 58;
+  }
+
+  /* The image of one name, or null for names that are not ours. */
+  function symbol(name) {
+    var m = /^vlok-([A-Z]+)(?:-(\d+k?\+?))?$/.exec(name);
+    if (!m) { return null; }
+    var letters = m[1];
+    var count = m[2];
+    var t = letters.length === 1 ? byLetter[letters] : null;
+    var code = t ? t.code : "gemengd";
+    var big = count ? 8 : 3;
+    var half = 999;
+    var radii = { ca: [half, half, half, half], vivoo: [big, big, big, big], hv: [big, half, big, half],
+      gemengd: count ? [half, half, half, half] : [6, 6, 6, 6] }[code] || [half, half, half, half];
+    var w = count ? clusterSize(count) : 18 + 9 * letters.length;
+    var h = count ? w : 28;
+    var border = count ? 3 : 2;
+    var ratio = Math.min(2, Math.ceil(window.devicePixelRatio || 1));
+    var canvas = document.createElement("canvas");
+    canvas.width = (w + 2) * ratio;
+    canvas.height = (h + 2) * ratio;
+    var ctx = canvas.getContext("2d");
+    ctx.scale(ratio, ratio);
+    var scaled = function (d) { return radii.map(function (v) { return Math.max(0, v - d); }); };
+    box(ctx, 0, 0, w + 2, h + 2, radii); ctx.fillStyle = "rgba(0,0,0,.6)"; ctx.fill();  /* the 1 px ring */
+    box(ctx, 1, 1, w, h, radii); ctx.fillStyle = "#fff"; ctx.fill();
+    box(ctx, 1 + border, 1 + border, w - 2 * border, h - 2 * border, scaled(border));
+    ctx.fillStyle = colour(code); ctx.fill();
+    ctx.fillStyle = "#fff";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    var cx = 1 + w / 2;
+    var cy = 1 + h / 2;
+    if (count) {
+      ctx.font = "700 13px system-ui, sans-serif";
+      ctx.fillText(count, cx, cy - 5);
+      ctx.font = "700 10px system-ui, sans-serif";
+      if ("letterSpacing" in ctx) { ctx.letterSpacing = "1px"; }
+      ctx.fillText(letters, cx, cy + 7);
+    } else {
+      ctx.font = "700 13px system-ui, sans-serif";
+      if ("letterSpacing" in ctx) { ctx.letterSpacing = "0.5px"; }
+      ctx.fillText(letters, cx, cy + 1);
+    }
+    return { image: ctx.getImageData(0, 0, canvas.width, canvas.height), ratio: ratio };
+  }
+
+  var made = {};
+  function addSymbol(gl, name) {
+    if (gl.hasImage(name)) { return; }
+    if (!(name in made)) { made[name] = symbol(name); }
+    if (made[name]) { gl.addImage(name, made[name].image, { pixelRatio: made[name].ratio }); }
+  }
+
   function activeProducts() {
     return Array.prototype.filter.call(document.querySelectorAll("#legende input[type=checkbox]"),
       function (b) { return b.checked; }).map(function (b) { return b.dataset.product; });
@@ -47,6 +161,31 @@
   function asFeature(f) {
     return { id: f.properties.POID, geometry: { coordinates: [f.geometry.coordinates[0], f.geometry.coordinates[1]] },
       properties: { PRODUCT: f.properties.PRODUCT, adres: f.properties.adres } };
+  }
+
+  /* The drawn symbols are pixels, not elements: no Tab stop per point as on the Leaflet map.
+   * The map itself is one (tabindex 0): it says so, and Enter on it opens the list of what is
+   * in view, where each address is a heading with a "Toon op de kaart" button. */
+  function keyboardPath(map, vector) {
+    var container = map.getContainer();
+    var hint = document.createElement("p");
+    hint.id = "kaart-toetsen";
+    hint.className = "sr-only";
+    hint.textContent = "De punten op deze kaart zijn niet apart met het toetsenbord te kiezen. " +
+      "Druk op Enter voor de lijst van wat in het kaartbeeld staat.";
+    container.parentNode.insertBefore(hint, container);
+    container.setAttribute("aria-describedby", hint.id);
+    function onKey(e) {
+      if (e.key !== "Enter" || e.target !== container || !vector.active) { return; }
+      e.preventDefault();
+      document.getElementById("toon-lijst").click();
+    }
+    container.addEventListener("keydown", onKey);
+    return function () {
+      container.removeEventListener("keydown", onKey);
+      container.removeAttribute("aria-describedby");
+      hint.remove();
+    };
   }
 
   function attach(map, hooks) {
@@ -62,11 +201,13 @@
     function leafletMarkers(on) { panes.forEach(function (p) { p.style.display = on ? "" : "none"; }); }
     leafletMarkers(false);
     document.body.dataset.kaartsoort = "vector";
+    var unkey = keyboardPath(map, vector);
 
     function fallBack(err) {
       if (!vector.active) { return; }
       vector.active = false;
       vector.error = String(err);
+      unkey();
       if (vector.layer) { map.removeLayer(vector.layer); }
       leafletMarkers(true);
       document.body.dataset.kaartsoort = "leaflet";
@@ -87,13 +228,15 @@
       load("script", { src: VENDOR + "maplibre-gl/maplibre-gl-csp.js" })
         .then(function () { return load("script", { src: VENDOR + "@maplibre/maplibre-gl-leaflet/leaflet-maplibre-gl.js" }); })])
       .then(function (loaded) {
-        var style = loaded[0];
+        var style = withSymbols(loaded[0]);
         window.maplibregl.setWorkerUrl(VENDOR + "maplibre-gl/maplibre-gl-csp-worker.js");
         var layer = window.L.maplibreGL({ style: style, pane: "vectortegels", interactive: false,
           attributionControl: false }).addTo(map);
         vector.layer = layer;
         var gl = layer.getMaplibreMap();
         vector.gl = gl;
+        vector.symbols = made;
+        gl.on("styleimagemissing", function (e) { addSymbol(gl, e.id); });
         var base = {};
         style.layers.forEach(function (l) { base[l.id] = l.filter; });
         function filter() {
