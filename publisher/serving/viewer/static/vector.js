@@ -50,7 +50,7 @@
   var byLetter = {};
   Object.keys(config.producten).forEach(function (p) { byLetter[config.producten[p].letter] = config.producten[p]; });
 
-  /* MapLibre expressions for the image names; the count's label as countLabel() below. */
+  /* MapLibre expressions that build the image names from a tile feature's properties. */
   function letterOf() {
     var m = ["match", ["get", "PRODUCT"]];
     Object.keys(config.producten).forEach(function (p) { m.push(p, config.producten[p].letter); });
