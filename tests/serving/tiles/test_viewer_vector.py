@@ -193,6 +193,10 @@ def test_vector_symbols_carry_letters_counts_and_shapes_like_the_leaflet_markers
         violations = page.evaluate("""() => axe.run(document, {resultTypes: ['violations']})
             .then(r => r.violations.filter(v => v.impact !== 'minor').map(v => v.id))""")
         assert not violations, violations  # the vector map with its Enter hint passes axe
+        # the symbols lie over the place and street names, as the Leaflet markers do
+        z = page.evaluate("""() => ['vectortegels', 'orientatie'].map(p => Number(getComputedStyle(
+            window.VlokVector.current.map.getPane(p)).zIndex))""")
+        assert z[0] > z[1], z
         needed = {_icon(p, n) for p, n in page.evaluate(_NEEDED)}
         clusters = sorted(n for n in needed if n.count("-") == 2)
         assert clusters, needed  # the demo at Flanders zoom is clusters with counts

@@ -214,9 +214,10 @@
       if (hooks && hooks.reload) { hooks.reload(); }
     }
 
-    /* Above the municipality outlines (overlay pane, 400), below markers and popups. */
+    /* Above the municipality outlines (overlay pane, 400) and the place and street names
+     * (orientation.js, 450), as the Leaflet markers are; below markers and popups. */
     var pane = map.createPane("vectortegels");
-    pane.style.zIndex = 450;
+    pane.style.zIndex = 460;
     pane.style.pointerEvents = "none";
 
     /* The style, the stylesheet and the library at once; the Leaflet layer needs the library. */
