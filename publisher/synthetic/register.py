@@ -162,6 +162,7 @@ class _IdPool:
         self.rng = np.random.default_rng([seed, 1_741])
 
     def take(self, n: int) -> list[str]:
+        """``n`` fresh ids (as register id strings), marked used."""
         out: list[str] = []
         while len(out) < n:
             for v in self.rng.integers(0, ID_SPACE, size=(n - len(out)) * 2 + 8).tolist():

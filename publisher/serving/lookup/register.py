@@ -65,8 +65,7 @@ def parse(text: str) -> Query:
             q.box = box_key(tokens[i + 1])
             i += 2
             continue
-        if _POSTCODE.fullmatch(tok) and not q.postcode and (q.number or not q.street
-                                                              or len(tok) == 4):
+        if _POSTCODE.fullmatch(tok) and not q.postcode:  # four digits: a postcode, always
             q.postcode = tok
         elif _NUMBER.fullmatch(tok) and not q.number and q.street and not q.place:
             q.number = number_key(tok)
