@@ -15,7 +15,7 @@ from PIL import Image
 
 from publisher.serving.tiles.documents import COLORS
 from publisher.serving.viewer import build
-from publisher.serving.viewer.texts import PRODUCTS
+from publisher.serving.viewer.texts import ORDER, PRODUCTS
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-quic", "--no-first-run",
@@ -221,16 +221,31 @@ def test_vector_symbols_carry_letters_counts_and_shapes_like_the_leaflet_markers
             assert corners == _CORNERS[letter], image["name"]
         assert letters == {"C", "I", "H"}
 
-        # zoomed in, every drawn point has its letter (no count) as image
-        lon, lat = poi_items[0]["geometry"]["coordinates"]
+        # zoomed in, the facts stacked on one address point are one symbol with all their
+        # letters and their number (the Leaflet marker's letters and badge), not hidden
+        stacked = _address_points(poi_items)
+        (lon, lat), products = max(stacked.items(), key=lambda kv: (len(set(kv[1])), len(kv[1])))
+        assert len(products) > 1
         page.evaluate("""([lat, lon]) => new Promise(done => {
             window.VlokVector.current.gl.once('idle', () => done());
             window.VlokVector.current.map.setView([lat, lon], 18, {animate: false});
         })""", [lat, lon])
-        points = {_icon(p, n) for p, n in page.evaluate(_NEEDED)}
-        assert points and all(n.count("-") == 1 for n in points), points
+        page.wait_for_function(f"window.VlokVector.current.gl.queryRenderedFeatures("
+                               f"{{layers: ['vlok-adrespunten']}}).some(f => JSON.parse("
+                               f"f.properties.facts).length === {len(products)})", timeout=20_000)
+        icons = page.evaluate("""() => window.VlokVector.current.gl
+            .queryRenderedFeatures({layers: ['vlok-adrespunten']})
+            .map(f => [f.properties.icon, JSON.parse(f.properties.facts).map(q => q.PRODUCT)])""")
+        letters = "".join(PRODUCTS[p]["letter"] for p in ORDER if p in products)
+        assert [f"vlok-punt-{letters}-{len(products)}", sorted(products)] in [
+            [icon, sorted(facts)] for icon, facts in icons], icons
+        for icon, facts in icons:  # one symbol per address point, never a fact on its own
+            code = "".join(PRODUCTS[p]["letter"] for p in ORDER if p in facts)
+            assert icon == (f"vlok-{code}" if len(facts) == 1 else
+                            f"vlok-punt-{code}-{len(facts)}")
         assert all(page.evaluate("ns => ns.map(n => window.VlokVector.current.gl.hasImage(n))",
-                                 sorted(points)))
+                                 sorted({icon for icon, _ in icons})))
+        assert not page.evaluate(_NEEDED)  # the tiles' own points are not drawn beneath
 
         # the keyboard path: the map says what Enter does, and Enter lists what is in view
         hint = page.evaluate("document.getElementById(document.getElementById('kaart')"
@@ -250,3 +265,12 @@ def _rgb(hex_colour: str) -> np.ndarray:
 
 
 _PRODUCT_OF = {t["letter"]: name for name, t in PRODUCTS.items()}
+
+
+def _address_points(items: list[dict]) -> dict[tuple[float, float], list[str]]:
+    """The products of the facts at each address point (same position, as the viewer groups)."""
+    out: dict[tuple[float, float], list[str]] = {}
+    for f in items:
+        lon, lat = f["geometry"]["coordinates"]
+        out.setdefault((round(lon, 6), round(lat, 6)), []).append(f["properties"]["PRODUCT"])
+    return out

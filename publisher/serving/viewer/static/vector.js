@@ -18,6 +18,9 @@
   var config = JSON.parse(document.getElementById("config").textContent);
   var VENDOR = "/static/vendor/";
   var LAYERS = ["vlok-clusters", "vlok-points"];
+  /* The tiles' points regrouped per address point, as the Leaflet map shows them (below). */
+  var ADDRESSES = "vlok-adrespunten";
+  var DRAWN = LAYERS.concat([ADDRESSES]);
 
   function hasWebGL() {
     try {
@@ -68,11 +71,13 @@
 
   /* The style's circles (kept for QGIS and other readers) become our symbols, same ids. */
   function withSymbols(style) {
+    var only = { "vlok-points": ["!", ["has", "POID"]] };
     var icons = { "vlok-clusters": ["concat", PREFIX, letterOf(), "-", countLabel()],
       "vlok-points": ["concat", PREFIX, letterOf()] };
     style.layers = style.layers.map(function (l) {
       if (!icons[l.id]) { return l; }
-      return { id: l.id, type: "symbol", source: l.source, "source-layer": l["source-layer"], filter: l.filter,
+      return { id: l.id, type: "symbol", source: l.source, "source-layer": l["source-layer"],
+        filter: only[l.id] ? ["all", l.filter, only[l.id]] : l.filter,
         layout: { "icon-image": icons[l.id], "icon-allow-overlap": true, "icon-ignore-placement": true } };
     });
     return style;
@@ -102,10 +107,11 @@
 
   /* The image of one name, or null for names that are not ours. */
   function symbol(name) {
-    var m = /^vlok-([A-Z]+)(?:-(\d+k?\+?))?$/.exec(name);
+    var m = /^vlok-(punt-)?([A-Z]+)(?:-(\d+k?\+?))?$/.exec(name);
     if (!m) { return null; }
-    var letters = m[1];
-    var count = m[2];
+    if (m[1]) { return pointWithBadge(m[2], m[3]); }
+    var letters = m[2];
+    var count = m[3];
     var t = letters.length === 1 ? byLetter[letters] : null;
     var code = t ? t.code : "gemengd";
     var big = count ? 8 : 3;
@@ -143,6 +149,42 @@
       ctx.fillText(letters, cx, cy + 1);
     }
     return { image: ctx.getImageData(0, 0, canvas.width, canvas.height), ratio: ratio };
+  }
+
+  /* An address point with several facts: its letters and a count badge at the top right
+   * (viewer.css .punt .badge); the canvas is padded alike on every side so the icon's centre
+   * stays on the point. */
+  function pointWithBadge(letters, count) {
+    var plain = symbol(PREFIX + letters);
+    var pad = 9;
+    var ratio = plain.ratio;
+    var pw = plain.image.width / ratio;
+    var ph = plain.image.height / ratio;
+    var canvas = document.createElement("canvas");
+    canvas.width = (pw + 2 * pad) * ratio;
+    canvas.height = (ph + 2 * pad) * ratio;
+    var ctx = canvas.getContext("2d");
+    ctx.putImageData(plain.image, pad * ratio, pad * ratio);
+    ctx.scale(ratio, ratio);
+    ctx.font = "700 11px system-ui, sans-serif";
+    var bw = Math.max(18, ctx.measureText(count).width + 8);
+    var bx = pad + pw - 1 - bw / 2 + 9 - bw / 2;
+    var by = pad + 1 - 9;
+    box(ctx, bx, by, bw, 18, [9, 9, 9, 9]);
+    ctx.fillStyle = "#fff"; ctx.fill();
+    ctx.lineWidth = 1.5; ctx.strokeStyle = colour("tekst"); ctx.stroke();
+    ctx.fillStyle = colour("tekst");
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.fillText(count, bx + bw / 2, by + 9.5);
+    return { image: ctx.getImageData(0, 0, canvas.width, canvas.height), ratio: ratio };
+  }
+
+  /* The image name of an address point: its letters, and its number of facts when several. */
+  function addressIcon(point) {
+    var n = point.facts.length;
+    var letters = window.VlokAdrespunt.letters(point.facts);
+    return PREFIX + (n > 1 ? "punt-" + letters + "-" + (n < 100 ? n : "99+") : letters);
   }
 
   var made = {};
@@ -243,8 +285,48 @@
         function filter() {
           var shown = ["in", ["get", "PRODUCT"], ["literal", activeProducts()]];
           LAYERS.forEach(function (id) { gl.setFilter(id, ["all", base[id], shown]); });
+          regroup(true);
         }
-        gl.on("load", filter);
+        /* The tiles hold a feature per fact; several facts at one address point (the units of a
+         * building, its claim) would lie on one pixel and hide each other. So the points of the
+         * tiles on screen are grouped per address point here, as the Leaflet map does (A.group),
+         * into one symbol with all their letters and a count badge, redrawn when tiles arrive or
+         * the view or the layers change, and only when the points differ. */
+        var sourceLayer = style.layers.filter(function (l) { return l.id === LAYERS[1]; })[0]["source-layer"];
+        var signature = "";
+        var pending = null;
+        function regroup(now) {
+          clearTimeout(pending);
+          if (!now) { pending = setTimeout(function () { regroup(true); }, 60); return; }
+          if (!gl.getSource(ADDRESSES)) { return; }
+          var shown = {};
+          activeProducts().forEach(function (p) { shown[p] = true; });
+          var seen = {};
+          var facts = [];
+          gl.querySourceFeatures("vlok", { sourceLayer: sourceLayer, filter: ["has", "POID"] }).forEach(function (f) {
+            var poid = f.properties.POID;
+            if (seen[poid] || !shown[f.properties.PRODUCT]) { return; }
+            seen[poid] = true;
+            facts.push(A.fact(asFeature(f)));
+          });
+          var sig = Object.keys(seen).sort().join("|");
+          if (sig === signature) { return; }
+          signature = sig;
+          gl.getSource(ADDRESSES).setData({ type: "FeatureCollection", features: A.group(facts).map(function (point) {
+            return { type: "Feature", geometry: { type: "Point", coordinates: [point.lon, point.lat] },
+              properties: { icon: addressIcon(point), facts: JSON.stringify(point.facts.map(function (f) {
+                return { POID: f.poid, PRODUCT: f.product, adres: f.adres }; })) } };
+          }) });
+        }
+        gl.on("load", function () {
+          gl.addSource(ADDRESSES, { type: "geojson", data: { type: "FeatureCollection", features: [] } });
+          gl.addLayer({ id: ADDRESSES, type: "symbol", source: ADDRESSES, layout: { "icon-image": ["get", "icon"],
+            "icon-allow-overlap": true, "icon-ignore-placement": true } });
+          filter();
+        });
+        gl.on("sourcedata", function (e) { if (e.sourceId === "vlok" && e.tile) { regroup(); } });
+        gl.on("moveend", function () { regroup(); });
+        vector.regroup = regroup;
         document.querySelectorAll("#legende input[type=checkbox]").forEach(function (box) {
           box.addEventListener("change", function () { if (gl.isStyleLoaded()) { filter(); } });
         });
@@ -253,7 +335,7 @@
         });
         /* The first frame with markers on screen: what the benchmark and the tests wait for. */
         function drawn() {
-          if (!gl.getLayer(LAYERS[1]) || !gl.queryRenderedFeatures({ layers: LAYERS }).length) { return; }
+          if (!gl.getLayer(ADDRESSES) || !gl.queryRenderedFeatures({ layers: DRAWN }).length) { return; }
           vector.firstMarkers = window.performance.now();
           document.body.dataset.vectorGetekend = "ja";
           gl.off("render", drawn);
@@ -266,9 +348,9 @@
     /* A click near a cluster zooms in; near points, the popup of the address point. */
     function open(gl, latlng) {
       var p = gl.project([latlng.lng, latlng.lat]);
-      var found = gl.queryRenderedFeatures([[p.x - 10, p.y - 10], [p.x + 10, p.y + 10]], { layers: LAYERS });
+      var found = gl.queryRenderedFeatures([[p.x - 10, p.y - 10], [p.x + 10, p.y + 10]], { layers: DRAWN });
       if (!found.length) { return; }
-      var points = found.filter(function (f) { return f.properties.POID; });
+      var points = found.filter(function (f) { return f.layer.id === ADDRESSES; });
       if (!points.length) {
         map.setView(latlng, Math.min(18, map.getZoom() + 2));
         return;
@@ -276,7 +358,11 @@
       var seen = {};
       var facts = [];
       points.forEach(function (f) {
-        if (!seen[f.properties.POID]) { seen[f.properties.POID] = true; facts.push(A.fact(asFeature(f))); }
+        JSON.parse(f.properties.facts).forEach(function (q) {
+          if (seen[q.POID]) { return; }
+          seen[q.POID] = true;
+          facts.push(A.fact(asFeature({ properties: q, geometry: f.geometry })));
+        });
       });
       var grouped = A.group(facts);
       var dist = function (q) { return Math.pow(q.lon - latlng.lng, 2) + Math.pow(q.lat - latlng.lat, 2); };
