@@ -326,7 +326,6 @@
         });
         gl.on("sourcedata", function (e) { if (e.sourceId === "vlok" && e.tile) { regroup(); } });
         gl.on("moveend", function () { regroup(); });
-        vector.regroup = regroup;
         document.querySelectorAll("#legende input[type=checkbox]").forEach(function (box) {
           box.addEventListener("change", function () { if (gl.isStyleLoaded()) { filter(); } });
         });
