@@ -137,3 +137,26 @@ def _run_server(app, sock: socket.socket | None = None) -> Iterator[str]:
 def serve_app() -> Callable[..., AbstractContextManager[str]]:
     """``with serve_app(asgi_app) as base_url:`` a real HTTP server on 127.0.0.1."""
     return _run_server
+
+
+#: Debian's Chromium, driven by Playwright's Python package (never ``playwright install``).
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[object]:
+    """One Playwright per test process, for every browser test.
+
+    Playwright's sync API runs its own event loop: a second ``sync_playwright()`` while one is
+    alive in the process fails ("Sync API inside the asyncio loop"), so each area launches
+    its Chromium from this one. The viewer's vendored files (and axe-core) are built first.
+    """
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} missing: apt-get install -y chromium")
+    from publisher.serving.viewer import build
+
+    if not build.is_built() or not build.AXE.is_file():
+        build.build()
+    with sync_api.sync_playwright() as p:
+        yield p

@@ -8,7 +8,6 @@ is unchanged). The page loads nothing from outside the server.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -31,12 +30,7 @@ def base(exported, published, serve_app) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(base) -> Iterator[tuple[object, list[str]]]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} missing: apt-get install -y chromium")
-    if not build.AXE.is_file():
-        build.build()
+def page(base, playwright) -> Iterator[tuple[object, list[str]]]:
     outside: list[str] = []
 
     def route(r) -> None:
@@ -46,16 +40,15 @@ def page(base) -> Iterator[tuple[object, list[str]]]:
             outside.append(r.request.url)
             r.abort()
 
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1366, "height": 900},
-                                      locale="nl-BE", bypass_csp=True)
-        context.route("**/*", route)
-        page = context.new_page()
-        response = page.goto(f"{base}/downloads/", wait_until="load")
-        assert response.status == 200
-        yield page, outside
-        browser.close()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    context = browser.new_context(viewport={"width": 1366, "height": 900},
+                                  locale="nl-BE", bypass_csp=True)
+    context.route("**/*", route)
+    page = context.new_page()
+    response = page.goto(f"{base}/downloads/", wait_until="load")
+    assert response.status == 200
+    yield page, outside
+    browser.close()
 
 
 def test_axe_finds_no_moderate_or_worse_violation_on_downloads(page):

@@ -6,11 +6,9 @@ SwiftShader's, in software). The page is served by the whole app, tiles included
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from publisher.serving.tiles.documents import COLORS
@@ -22,17 +20,6 @@ ARGS = ["--headless", "--no-sandbox", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} missing: apt-get install -y chromium")
-    if not build.is_built():
-        build.build()
-    with sync_api.sync_playwright() as p:
-        yield p
 
 
 def _open(playwright, url: str, args: list[str], bypass_csp: bool = False):
