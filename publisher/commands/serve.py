@@ -74,8 +74,9 @@ KEEPALIVE_SECONDS = 15
 
 #: What the closing block lists: label, path.
 URLS = (("map", "/"), ("OGC API Features", "/ogc"), ("WFS 2.0 (QGIS)", "/wfs"),
-        ("downloads", "/downloads"), ("lookup API", "/api/v1/woningkwaliteit"),
-        ("health", "/health"))
+        ("WMS (maps)", "/wms"), ("downloads", "/downloads"),
+        ("lookup API", "/api/v1/woningkwaliteit"),
+        ("change stream (LDES)", "/ldes/woningkwaliteit"), ("health", "/health"))
 
 
 def local_url(host: str, port: int) -> str:

@@ -155,7 +155,8 @@ def test_serve_prints_where_to_open_what(publication) -> None:
     base = f"http://127.0.0.1:{port}"
     assert f"served at {base}" in text
     for label, path in (("map", "/"), ("OGC API Features", "/ogc"), ("WFS", "/wfs"),
-                        ("downloads", "/downloads"), ("lookup API", "/api/v1/woningkwaliteit"),
-                        ("health", "/health")):
+                        ("WMS", "/wms"), ("downloads", "/downloads"),
+                        ("lookup API", "/api/v1/woningkwaliteit"),
+                        ("change stream (LDES)", "/ldes/woningkwaliteit"), ("health", "/health")):
         assert re.search(rf"^\s+{re.escape(label)}.*\s{re.escape(base + path)}$", text,
                          re.MULTILINE), (label, text)
