@@ -64,15 +64,15 @@ def _one(playwright: Any, base: str, mode: str) -> dict[str, Any]:
     sizes: list[tuple[str, int, float]] = []
     last = [time.perf_counter()]
 
-    def finished(response: Any) -> None:
+    def finished(request: Any) -> None:
         last[0] = time.perf_counter()
-        try:
-            length = int(response.headers.get("content-length") or len(response.body()))
-        except Exception:  # a body that is gone (redirect, aborted): count the headers only
+        try:  # bytes on the wire: the body as sent (gzipped or not)
+            length = int(request.sizes()["responseBodySize"])
+        except Exception:  # a body that is gone (redirect, aborted)
             length = 0
-        sizes.append((response.url, length, last[0]))
+        sizes.append((request.url, length, last[0]))
 
-    page.on("response", finished)
+    page.on("requestfinished", finished)
     url = f"{base}/?kaart=leaflet" if mode == "leaflet" else f"{base}/"
     t0 = time.perf_counter()
     page.goto(url)
