@@ -160,3 +160,17 @@ def playwright() -> Iterator[object]:
         build.build()
     with sync_api.sync_playwright() as p:
         yield p
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _close_publication_pools() -> Iterator[None]:
+    """After each module, close the PostGIS pools its apps kept (they reopen on demand).
+
+    Serving pools keep every connection they open; over a whole suite, with both xdist
+    workers' modules, those idle sessions filled PostgreSQL's 100 ``max_connections`` while
+    a load test's server needed its own.
+    """
+    yield
+    from publisher.serving.ogcapi.provider import close_readers
+
+    close_readers()

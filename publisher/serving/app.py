@@ -41,7 +41,7 @@ from publisher.serving.ldes import routes as ldes_routes
 from publisher.serving.lookup import routes as lookup_routes
 from publisher.serving.lookup.errors import Problem
 from publisher.serving.lookup.web import problem_response
-from publisher.serving.ogcapi.provider import reader_for
+from publisher.serving.ogcapi.provider import close_readers, reader_for
 from publisher.serving.ogcapi.routes import PREFIX as OGC_PREFIX
 from publisher.serving.ogcapi.routes import OgcApi
 from publisher.serving.ogcapi.routes import problem as ogc_problem
@@ -115,6 +115,7 @@ def create_app(publication_dir: Path | str | None = None, *,
         threading.Thread(target=_warm_tiles, args=(reader,), daemon=True).start()
         threading.Thread(target=_warm_wms, args=(reader,), daemon=True).start()
         yield
+        close_readers()  # end this worker's PostgreSQL sessions now, not at their timeout
 
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={PublicationUnreadable: _publication_unreadable,

@@ -106,6 +106,20 @@ def reader_for(source: str | Path) -> PublicationReader | PostGISReader:
         return _readers[key]
 
 
+def close_readers() -> None:
+    """Close the pooled connections of every reader of this process (they reopen on demand).
+
+    A worker that shuts down ends its PostgreSQL sessions at once instead of leaving them to
+    the server's timeouts; a test process calls it between modules, so the pools of the
+    publications it is done with do not hold ``max_connections`` slots.
+    """
+    with _readers_lock:
+        readers = list(_readers.values())
+    for reader in readers:
+        if isinstance(reader, PostGISReader):
+            reader.database.dispose()
+
+
 @contextmanager
 def reading(pub: Publication) -> Iterator[Query]:
     """A :class:`~publisher.serving.backends.Query` of ``pub`` for one request.
