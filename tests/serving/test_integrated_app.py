@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import httpx
 import pytest
 
@@ -73,6 +75,7 @@ def test_no_canary_in_any_endpoint_or_download(base) -> None:
     for path in extra:
         bodies[path] = httpx.get(base + path, timeout=60).content
     bodies.update(_event_stream_bodies(base))
+    bodies.update(_map_bodies(base))
     assert len(bodies) > 20
     leaks = [hit for path, body in bodies.items() for hit in canaries_in_bytes(body, path)]
     assert leaks == []
@@ -100,6 +103,36 @@ def _event_stream_bodies(base: str) -> dict[str, bytes]:
                                                      timeout=60).content
                 out[member["@id"]] = httpx.get(base + member["@id"], timeout=60).content
     out["/ldes/woningkwaliteit/shape"] = httpx.get(base + "/ldes/woningkwaliteit/shape").content
+    return out
+
+
+def _map_bodies(base: str) -> dict[str, bytes]:
+    """WMS capabilities, legend and feature info in every format, and the vector tiles (their
+    TileJSON, style, a Flanders tile of clusters and the z16 tiles of features) at 10 facts."""
+    out: dict[str, bytes] = {}
+    wms = base + "/wms?SERVICE=WMS"
+    tiles = base + "/ogc/collections/poi/tiles/WebMercatorQuad"
+    for path in (f"{wms}&REQUEST=GetCapabilities", f"{wms}&VERSION=1.1.1&REQUEST=GetCapabilities",
+                 f"{wms}&VERSION=1.3.0&REQUEST=GetLegendGraphic&LAYER=POI&FORMAT=image/png",
+                 f"{tiles}/tilejson.json", base + "/ogc/collections/poi/styles/default"):
+        out[path] = httpx.get(path, timeout=60).content
+    features = httpx.get(base + "/ogc/collections/poi/items?limit=10&f=json",
+                         timeout=60).json()["features"]
+    for feature in features:
+        lon, lat = feature["geometry"]["coordinates"][:2]
+        box = f"{lon - 0.0005},{lat - 0.0005},{lon + 0.0005},{lat + 0.0005}"
+        for fmt in ("text/html", "application/json", "application/vnd.ogc.gml"):
+            path = (f"{wms}&VERSION=1.3.0&REQUEST=GetFeatureInfo&LAYERS=POI&QUERY_LAYERS=POI"
+                    f"&STYLES=&CRS=CRS:84&BBOX={box}&WIDTH=101&HEIGHT=101&I=50&J=50&FEATURE_COUNT=50"
+                    f"&INFO_FORMAT={fmt}")
+            out[path] = httpx.get(path, timeout=60).content
+            if fmt == "application/json":  # the sweep reads real answers, not empty ones
+                assert feature["id"] in out[path].decode(), path
+        for z in (7, 16):  # a tile of clusters, a tile of the features themselves
+            x = int((lon + 180) / 360 * 2 ** z)
+            y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2 ** z)
+            out[f"{tiles}/{z}/{y}/{x}"] = httpx.get(f"{tiles}/{z}/{y}/{x}", timeout=60).content
+        assert feature["id"].encode() in out[f"{tiles}/16/{y}/{x}"]
     return out
 
 
