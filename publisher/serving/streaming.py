@@ -64,16 +64,17 @@ class StreamGate:
         """Give a slot back."""
         self.active = max(0, self.active - 1)
 
-    def send(self, response: Response, refused: Callable[[], Response]) -> Response:
+    def send(self, response: Response, refused: Callable[[], Response], *,
+             surface: str) -> Response:
         """``response`` holding a slot until it is sent, or ``refused()`` when all are taken.
 
         For a body already in memory (``response.body``): under :data:`LARGE_BODY` it passes
-        without a slot.
+        without a slot. ``surface`` labels the metric.
         """
         if len(getattr(response, "body", b"")) <= LARGE_BODY:
             return response
         if not self.acquire():
-            metrics.STREAMS_REFUSED.inc(surface="ogcapi")
+            metrics.STREAMS_REFUSED.inc(surface=surface)
             return _busy(refused())
         return _Released(response, self)
 

@@ -274,7 +274,7 @@ class OgcApi:
         return self.gate.send(_to_response(headers, status, content), lambda: problem(
             HTTPStatus.SERVICE_UNAVAILABLE, "ServiceUnavailable",
             f"more than {self.gate.limit} large responses in progress on this server; "
-            "retry shortly or ask a smaller page (limit)", request.url.path))
+            "retry shortly or ask a smaller page (limit)", request.url.path), surface="ogcapi")
 
     def _call_reading(self, fn: ApiFunction, api: API, api_request: APIRequest,
                       args: list[str], items: bool, q: Any

@@ -20,11 +20,11 @@ from publisher.serving.tiles.content import LAYER
 from publisher.serving.tiles.matrixsets import WEB_MERCATOR, Grid, grids
 from publisher.serving.tiles.mvt import MEDIA_TYPE
 from publisher.serving.viewer.mapdata import FLANDERS
+from publisher.serving.viewer.palette import hex_colour
+from publisher.serving.viewer.texts import ORDER
 
 #: Per product: the viewer's colour (viewer.css), so the map reads the same in both.
-COLORS = {"Conformiteitsattest": "#1b6e35",
-          "VlaamseInventarisOngeschikteOnbewoonbareWoningen": "#b3261e",
-          "RegisterHerstelvorderingen": "#6a3d9a"}
+COLORS = {product: hex_colour(product) for product in reversed(ORDER)}
 #: The TileJSON's ``maxzoom``: the first WebMercatorQuad level whose tiles always hold points
 #: (``content.POINTS_FROM_CELL_SIZE``), so deeper views reuse them.
 OVERZOOM_FROM = 16

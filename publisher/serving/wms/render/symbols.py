@@ -1,7 +1,7 @@
 """The viewer's symbols per PRODUCT as small RGBA sprites, drawn once per process.
 
-One source for how a product looks: the colours are read from the viewer's stylesheet
-(``--ca``, ``--vivoo``, ``--hv``, ``--gemengd`` in ``viewer/static/viewer.css``), the letters
+One source for how a product looks: the colours are the viewer's stylesheet's
+(:func:`publisher.serving.viewer.palette.colours`), the letters
 and codes from :data:`publisher.serving.viewer.texts.PRODUCTS`, and the shapes follow the
 stylesheet's ``.punt`` and ``.groep`` rules (circle, square, leaf; a white ring and a thin
 dark edge, so a symbol reads on any basemap and without colour, WCAG 1.4.1). A QGIS map and
@@ -13,17 +13,15 @@ float32 arrays for :func:`publisher.serving.wms.render.raster.stamp`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from publisher.serving.viewer.palette import colours
 from publisher.serving.viewer.texts import ORDER, PRODUCTS
 
-CSS = Path(__file__).resolve().parents[2] / "viewer" / "static" / "viewer.css"
 #: Supersampling factor of the sprites (edges anti-aliased by the reduction).
 _SS = 4
 #: Diameter (pixels) of a point symbol, and its letter's size.
@@ -32,14 +30,6 @@ POINT_PX = 16
 CLUSTER_PX = ((10, 27), (100, 32), (1000, 38), (None, 44))
 OUTLINE = (0, 0, 0, 153)  # the viewer's 1 px rgba(0,0,0,.6) edge
 RING = (255, 255, 255, 255)
-
-
-@cache
-def colours() -> dict[str, tuple[int, int, int]]:
-    """``code`` (ca, vivoo, hv, gemengd) → RGB, from the viewer's stylesheet."""
-    found = dict(re.findall(r"--([a-z]+):\s*#([0-9a-fA-F]{6})", CSS.read_text("utf-8")))
-    return {code: tuple(int(found[code][i:i + 2], 16) for i in (0, 2, 4))  # type: ignore[misc]
-            for code in (*(p["code"] for p in PRODUCTS.values()), "gemengd")}
 
 
 @cache
